@@ -82,6 +82,8 @@ static int fail_msg(int code, const char **msg, const char *text)
 /* rt_strbuf                                                                */
 /* ------------------------------------------------------------------------ */
 
+/* The buffer's functions keep its invariant (data[len] == '\0' once
+ * allocated) and leave it untouched when they fail. */
 void rt_strbuf_init(rt_strbuf *b)
 {
     b->data = NULL;
@@ -102,6 +104,7 @@ void rt_strbuf_clear(rt_strbuf *b)
         b->data[0] = '\0';
 }
 
+/* Grows by doubling, so appending n bytes one at a time costs O(n). */
 int rt_strbuf_reserve(rt_strbuf *b, size_t extra)
 {
     /* len never exceeds RT_STRBUF_MAX, so this cannot wrap. */
@@ -906,6 +909,8 @@ static int repr_whole(double x, rt_strbuf *out)
     return rt_strbuf_append(out, p, (size_t)(buf + sizeof buf - p));
 }
 
+/* repr(x): whole numbers below 1e16 directly, everything else through the
+ * shortest digits and format_float_short's 'r' layout. */
 int rt_float_repr(double x, rt_strbuf *out)
 {
     if (x == trunc(x) && fabs(x) < 1e16 && x != 0.0)
@@ -916,9 +921,12 @@ int rt_float_repr(double x, rt_strbuf *out)
     size_t len;
     const char *s = float_text(x, &st, local, sizeof local, &heap, &len);
     /* repr's text is at most 24 bytes, so it never needs the heap. */
+    if (!s)
+        return RT_ENOMEM;
     return rt_strbuf_append(out, s, len);
 }
 
+/* str(v); the magnitude is taken as unsigned so INT64_MIN works. */
 int rt_int_to_str(int64_t v, rt_strbuf *out)
 {
     char buf[24];
@@ -983,6 +991,8 @@ static int get_integer(spec_reader *r, int64_t *out)
     return n;
 }
 
+/* parse_internal_render_format_spec without the object: the fields in
+ * CPython's order, each at most once, the checks that need no type. */
 int rt_fmt_spec_parse(const char *spec, size_t len, rt_fmt_spec *out,
                       char *err, size_t errlen)
 {
@@ -1372,6 +1382,8 @@ static int format_float_internal(double x, const rt_fmt_spec *spec,
     return rc;
 }
 
+/* format(x, spec) for a float: the spec checks, the type switch of
+ * CPython's float __format__, then format_float_internal. */
 int rt_fmt_float(double x, const rt_fmt_spec *spec, rt_strbuf *out,
                  char *err, size_t errlen)
 {
@@ -1395,6 +1407,8 @@ int rt_fmt_float(double x, const rt_fmt_spec *spec, rt_strbuf *out,
     return rc;
 }
 
+/* format(v, spec) for an int: CPython's format_long_internal, with the
+ * float types handed to format_float_internal after float(v). */
 int rt_fmt_int(int64_t v, const rt_fmt_spec *spec, rt_strbuf *out, char *err,
                size_t errlen)
 {
@@ -1477,6 +1491,8 @@ int rt_fmt_int(int64_t v, const rt_fmt_spec *spec, rt_strbuf *out, char *err,
     return rc;
 }
 
+/* format(s, spec) for a str: format_string_internal, counting code points
+ * for the precision and the padding. */
 int rt_fmt_str(const char *s, size_t len, const rt_fmt_spec *spec,
                rt_strbuf *out, char *err, size_t errlen)
 {
@@ -1537,6 +1553,9 @@ int rt_fmt_str(const char *s, size_t len, const rt_fmt_spec *spec,
 /* round()                                                                  */
 /* ------------------------------------------------------------------------ */
 
+/* round(x, ndigits): CPython's double_round rounds through dtoa mode 3
+ * and reads the decimal back; we do the same through printf and strtod,
+ * and by hand for negative ndigits, which printf cannot express. */
 int rt_float_round(double x, int64_t ndigits, double *out, const char **msg)
 {
     /* CPython's bounds: beyond them the answer is x or a signed zero. */
@@ -1604,6 +1623,8 @@ static int float_int_result(double r, int64_t *out, const char **msg)
     return RT_OK;
 }
 
+/* round(x): C's round() goes half away from zero; a half is then sent to
+ * the even neighbour, exactly as float.__round__ does. */
 int rt_float_round_to_int(double x, int64_t *out, const char **msg)
 {
     double r = round(x);
@@ -1612,11 +1633,15 @@ int rt_float_round_to_int(double x, int64_t *out, const char **msg)
     return float_int_result(r, out, msg);
 }
 
+/* int(x): truncation, with the same errors as round(). */
 int rt_float_to_int(double x, int64_t *out, const char **msg)
 {
     return float_int_result(trunc(x), out, msg);
 }
 
+/* round(v, ndigits) for an int: CPython computes v - divmod_near(v, p)[1]
+ * with p = 10**-ndigits; 128-bit arithmetic holds every case that can
+ * still fit in 64 bits. */
 int rt_int_round(int64_t v, int64_t ndigits, int64_t *out, const char **msg)
 {
     if (ndigits >= 0) {
@@ -1728,11 +1753,14 @@ nomem:
     return RT_ENOMEM;
 }
 
+/* repr(s) without a length limit. */
 int rt_str_repr(const char *s, size_t len, rt_strbuf *out)
 {
     return str_repr_limited(s, len, SIZE_MAX, out);
 }
 
+/* PyBytes_Repr with smart quotes: one pass, after reserving the worst
+ * case of four characters per byte. */
 int rt_bytes_repr(const uint8_t *s, size_t len, rt_strbuf *out)
 {
     bool squote = memchr(s, '\'', len) != NULL;
@@ -1845,8 +1873,10 @@ static int fail_with_repr(int code, char *err, size_t errlen,
     /* The message can show at most errlen characters of the repr. */
     if (max_chars > errlen)
         max_chars = errlen;
-    if (str_repr_limited(s, len, max_chars, &r) != RT_OK)
+    if (str_repr_limited(s, len, max_chars, &r) != RT_OK) {
+        rt_strbuf_deinit(&r);
         return RT_ENOMEM;
+    }
     fail(code, err, errlen, "%s: %s", what, rt_strbuf_cstr(&r));
     rt_strbuf_deinit(&r);
     return code;
@@ -1942,6 +1972,9 @@ static int parse_int_ascii(const char *a, size_t n, int base, int64_t *out,
     return PI_OK;
 }
 
+/* int(s, base) as PyLong_FromUnicodeObject does it: map to ASCII, parse,
+ * and on failure name the original string (its repr cut to 200
+ * characters) and the base as given. */
 int rt_parse_int(const char *s, size_t len, int base, int64_t *out,
                  char *err, size_t errlen)
 {
@@ -2036,6 +2069,9 @@ static bool parse_float_ascii(char *a, size_t n, double *out)
     return true;
 }
 
+/* float(s) as PyFloat_FromString does it: map to ASCII, check and drop
+ * the underscores, strip whitespace, then read the literal; the error
+ * names the whole original string. */
 int rt_parse_float(const char *s, size_t len, double *out, char *err,
                    size_t errlen)
 {
@@ -2086,6 +2122,8 @@ int rt_parse_float(const char *s, size_t len, double *out, char *err,
 /* Arithmetic                                                               */
 /* ------------------------------------------------------------------------ */
 
+/* C division truncates toward zero; Python's floors. They differ by one
+ * when the signs differ and the division is inexact. */
 int rt_int_floordiv(int64_t a, int64_t b, int64_t *out, const char **msg)
 {
     if (b == 0)
@@ -2100,6 +2138,7 @@ int rt_int_floordiv(int64_t a, int64_t b, int64_t *out, const char **msg)
     return RT_OK;
 }
 
+/* The remainder that goes with the floored quotient: it has b's sign. */
 int rt_int_mod(int64_t a, int64_t b, int64_t *out, const char **msg)
 {
     if (b == 0)
@@ -2124,6 +2163,8 @@ static int bitlen128(unsigned __int128 v)
     return 64 - __builtin_clzll((uint64_t)v);
 }
 
+/* a / b correctly rounded, as long_true_divide guarantees even for
+ * operands that a double cannot hold exactly. */
 int rt_int_truediv(int64_t a, int64_t b, double *out, const char **msg)
 {
     if (b == 0)
@@ -2156,6 +2197,7 @@ int rt_int_truediv(int64_t a, int64_t b, double *out, const char **msg)
     return RT_OK;
 }
 
+/* a ** b by repeated squaring with overflow checks on every product. */
 int rt_int_pow(int64_t a, int64_t b, int64_t *out, const char **msg)
 {
     if (b < 0)
@@ -2184,6 +2226,7 @@ int rt_int_pow(int64_t a, int64_t b, int64_t *out, const char **msg)
     return RT_OK;
 }
 
+/* a / b: IEEE division, but a zero divisor raises instead of giving inf. */
 int rt_float_div(double a, double b, double *out, const char **msg)
 {
     if (b == 0.0)
@@ -2218,6 +2261,7 @@ static void float_divmod(double a, double b, double *floordiv, double *mod)
     *mod = m;
 }
 
+/* a // b: float_floor_div, the quotient half of divmod. */
 int rt_float_floordiv(double a, double b, double *out, const char **msg)
 {
     if (b == 0.0)
@@ -2228,6 +2272,7 @@ int rt_float_floordiv(double a, double b, double *out, const char **msg)
     return RT_OK;
 }
 
+/* a % b: float_rem, the remainder half of divmod. */
 int rt_float_mod(double a, double b, double *out, const char **msg)
 {
     if (b == 0.0)
@@ -2249,6 +2294,9 @@ static bool odd_integer(double x)
     return fmod(fabs(x), 2.0) == 1.0;
 }
 
+/* a ** b: float_pow settles zeros, ones, infinities, nans and negative
+ * bases itself, so that libm's pow only sees a finite positive base other
+ * than 1 and a finite nonzero exponent. */
 int rt_float_pow(double a, double b, double *out, const char **msg)
 {
     /* The special cases float_pow sorts out before calling pow(). */

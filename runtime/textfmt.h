@@ -271,8 +271,10 @@ int rt_parse_float(const char *s, size_t len, double *out, char *err,
  * message CPython raises. */
 
 /* a // b and a % b for ints: the quotient rounds toward minus infinity and
- * the remainder takes the divisor's sign. "integer division or modulo by
- * zero"; INT64_MIN // -1 overflows (RT_FMT_INT_OVERFLOW_TEXT). */
+ * the remainder takes the divisor's sign. Division by zero raises
+ * "integer division or modulo by zero" for // and "integer modulo by zero"
+ * for % (CPython 3.11's two texts); INT64_MIN // -1 overflows
+ * (RT_FMT_INT_OVERFLOW_TEXT). */
 int rt_int_floordiv(int64_t a, int64_t b, int64_t *out, const char **msg);
 int rt_int_mod(int64_t a, int64_t b, int64_t *out, const char **msg);
 
