@@ -727,8 +727,10 @@ static int style_digits(double ax, const float_style *st, char *d, int *decpt)
         return 1;
     }
     switch (st->code) {
-    case 'e':
-        return sig_digits(ax, st->precision + 1, d, decpt);
+    case 'e': /* precision + 1 digits, without overflowing at INT_MAX */
+        return sig_digits(ax, st->precision < MAX_SIG_DIGITS
+                                  ? st->precision + 1 : MAX_SIG_DIGITS,
+                          d, decpt);
     case 'g':
         return sig_digits(ax, st->precision, d, decpt);
     case 'f':
@@ -753,7 +755,7 @@ static float_plan plan_float(int len, int decpt, const float_style *st)
     switch (st->code) {
     case 'e':
         pl.use_exp = true;
-        pl.vend = st->precision + 1;
+        pl.vend = (int64_t)st->precision + 1;
         break;
     case 'f':
         pl.vend = (int64_t)decpt + st->precision;
@@ -1173,19 +1175,22 @@ static layout make_layout(const rt_fmt_spec *spec, char default_align,
 /*
  * _PyUnicode_InsertThousandsGrouping: the digits d[0..n) grouped from the
  * right, padded on the left with zeros (and separators between them) to
- * at least min_width characters. With dst NULL only counts; otherwise
- * writes the counted characters into dst, filling it from the right.
+ * at least min_width characters. With end NULL only counts; otherwise
+ * writes the counted characters backwards, ending just before `end`.
  * Returns the character count.
+ *
+ * Each round takes one group (or, without grouping, everything at once):
+ * as many real digits as remain, topped up with zeros while min_width
+ * asks for more. A separator goes before every group but the last one
+ * written, which is why "09," pads 1234 to "0,001,234".
  */
-static size_t group_digits(char *dst, const char *d, size_t n,
+static size_t group_digits(char *end, const char *d, size_t n,
                            int64_t min_width, int group, char sep)
 {
     if (min_width < 0)
         min_width = 0;
     int64_t remaining = (int64_t)n;
     size_t count = 0;
-    char *w = dst;
-    size_t wpos = 0; /* characters written, counting from the right */
     bool use_sep = false;
     for (;;) {
         int64_t want = remaining > min_width ? remaining : min_width;
@@ -1197,21 +1202,21 @@ static size_t group_digits(char *dst, const char *d, size_t n,
         if (chars < 0)
             chars = 0;
         count += (use_sep ? 1 : 0) + (size_t)zeros + (size_t)chars;
-        if (w) {
+        if (end) {
             /* From the right: separator, digits, then zeros. */
             if (use_sep)
-                w[-(int64_t)++wpos] = sep;
+                *--end = sep;
             for (int64_t i = 0; i < chars; i++)
-                w[-(int64_t)++wpos] = d[remaining - 1 - i];
+                *--end = d[remaining - 1 - i];
             for (int64_t i = 0; i < zeros; i++)
-                w[-(int64_t)++wpos] = '0';
+                *--end = '0';
         }
         use_sep = true;
         remaining -= chars;
         min_width -= len;
         if (!group || (remaining <= 0 && min_width <= 0))
             break;
-        min_width -= 1;
+        min_width -= 1; /* the separator takes one of the width */
     }
     return count;
 }

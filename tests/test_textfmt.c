@@ -629,7 +629,25 @@ static void test_fmt_huge_width(void **state)
     assert_int_equal(rt_fmt_spec_parse(S(".2000000000f"), &sp, NULL, 0),
                      RT_OK);
     assert_int_equal(rt_fmt_float(1.0, &sp, &b, NULL, 0), RT_ENOMEM);
+    assert_int_equal(rt_fmt_spec_parse(S(".2147483647e"), &sp, NULL, 0),
+                     RT_OK);
+    assert_int_equal(rt_fmt_float(1.0, &sp, &b, NULL, 0), RT_ENOMEM);
+    assert_int_equal(rt_fmt_spec_parse(S("#.2147483647g"), &sp, NULL, 0),
+                     RT_OK);
+    assert_int_equal(rt_fmt_float(1.0, &sp, &b, NULL, 0), RT_ENOMEM);
     assert_int_equal(b.len, 0);
+    /* The largest precision is fine when no zeros must be written. */
+    assert_int_equal(rt_fmt_spec_parse(S(".2147483647g"), &sp, NULL, 0),
+                     RT_OK);
+    assert_int_equal(rt_fmt_float(1.0, &sp, &b, NULL, 0), RT_OK);
+    assert_string_equal(b.data, "1");
+    rt_strbuf_clear(&b);
+    assert_int_equal(rt_fmt_spec_parse(S(".2147483647"), &sp, NULL, 0),
+                     RT_OK);
+    assert_int_equal(rt_fmt_float(0.1, &sp, &b, NULL, 0), RT_OK);
+    assert_string_equal(
+        b.data, "0.1000000000000000055511151231257827021181583404541015625");
+    rt_strbuf_clear(&b);
     assert_int_equal(rt_fmt_spec_parse(S("*^100001"), &sp, NULL, 0), RT_OK);
     assert_int_equal(rt_fmt_int(-7, &sp, &b, NULL, 0), RT_OK);
     assert_int_equal(b.len, 100001);
