@@ -179,7 +179,10 @@ typedef enum rt_exc_make {
 typedef enum rt_describe {
     RT_DESCRIBE_TYPE, /* "ValueError" */
     RT_DESCRIBE_STR,  /* str(v) */
-    RT_DESCRIBE_REPR  /* repr(v) */
+    RT_DESCRIBE_REPR, /* repr(v) */
+    RT_DESCRIBE_NAME  /* a short label for events: a callable's name
+                         ("on_timer"), an awaited future's label
+                         ("sleep(1)"); may be left empty */
 } rt_describe;
 
 /* The context of a call to the loop's exception handler, with asyncio's
@@ -192,9 +195,11 @@ typedef struct rt_exc_context {
 } rt_exc_context;
 
 /* Callbacks from the runtime into its embedder. Every member may be NULL;
- * the defaults suit C users whose values are plain integers: exceptions are
- * RT_EXC_ERROR, made exceptions are rt_int(-code), descriptions are decimal
- * numbers, and the exception handler prints asyncio's message to stderr. */
+ * the defaults suit C users whose values are plain integers: made
+ * exceptions are the rt_int values below, classify recognises
+ * RT_CEXC_CANCELLED and RT_CEXC_FATAL (anything else is RT_EXC_ERROR),
+ * descriptions are decimal numbers (objects: their type's name), and the
+ * exception handler prints asyncio's message to stderr. */
 typedef struct rt_host {
     rt_exc_class (*classify)(void *data, rt_value exc);
     /* Returns a new exception (owned by the caller), or none when out of
@@ -208,6 +213,16 @@ typedef struct rt_host {
     void (*exception_handler)(void *data, rt_loop *loop,
                               const rt_exc_context *ctx);
 } rt_host;
+
+/* The exception values of the default host (rt_int(RT_CEXC_...)). A C user
+ * raises rt_int(RT_CEXC_FATAL) to play KeyboardInterrupt; other negative or
+ * positive integers are ordinary exceptions. */
+enum {
+    RT_CEXC_CANCELLED = -1,     /* made for RT_MAKE_CANCELLED */
+    RT_CEXC_INVALID_STATE = -2, /* made for RT_MAKE_INVALID_STATE */
+    RT_CEXC_RUNTIME_ERROR = -3, /* made for RT_MAKE_RUNTIME_ERROR */
+    RT_CEXC_FATAL = -4          /* classified RT_EXC_FATAL */
+};
 
 /* ------------------------------------------------------------------------ */
 /* Events                                                                   */
@@ -300,7 +315,8 @@ const char *rt_handle_kind_name(rt_handle_kind kind);
     X(SEMAPHORE, "semaphore")                                                \
     X(QUEUE, "queue")                                                        \
     X(STREAM, "stream")                                                      \
-    X(PROCESS, "process")
+    X(PROCESS, "process")                                                    \
+    X(YIELD, "yield") /* no future: a bare yield, in task.suspend only */
 
 typedef enum rt_future_role {
 #define RT_ROLE_ENUM(name, text) RT_ROLE_##name,
@@ -310,6 +326,22 @@ typedef enum rt_future_role {
 } rt_future_role;
 
 const char *rt_future_role_name(rt_future_role role);
+
+/* How a future, task or job ended: the `state` of future.done, task.done
+ * and exec.done events, carried in rt_event.kind2. */
+#define RT_OUTCOMES(X)                                                       \
+    X(RESULT, "result")                                                      \
+    X(EXCEPTION, "exception")                                                \
+    X(CANCELLED, "cancelled") /* exec.done: removed before it started */
+
+typedef enum rt_outcome {
+#define RT_OUTCOME_ENUM(name, text) RT_OUTCOME_##name,
+    RT_OUTCOMES(RT_OUTCOME_ENUM)
+#undef RT_OUTCOME_ENUM
+    RT_OUTCOME__COUNT
+} rt_outcome;
+
+const char *rt_outcome_name(rt_outcome outcome);
 
 /* One event. Fields a kind does not use are zero / NULL. Ids are counted
  * per world from 1 in creation order (tasks, futures, handles, jobs,
@@ -364,11 +396,14 @@ typedef struct rt_world_config {
     void *hook_data;
 } rt_world_config;
 
-/* Creates a world. The clock starts at 0.0. */
+/* Creates a world (cfg may be NULL: virtual clock, default host, no hook).
+ * The clock starts at 0.0. The calling thread becomes the world's loop
+ * thread: every loop of the world runs on it, and in real-clock mode it
+ * holds the world's lock (the GIL) except while it waits. */
 int rt_world_new(const rt_world_config *cfg, rt_world **out);
 
-/* Frees the world. Every loop must have been freed and every executor shut
- * down and freed first. */
+/* Frees the world, on its loop thread. Every loop must have been freed and
+ * every executor shut down and freed first. */
 void rt_world_free(rt_world *w);
 
 /* The world's clock in seconds (virtual or real). */
@@ -383,13 +418,26 @@ void rt_world_set_hook(rt_world *w, rt_event_hook hook, void *data);
 bool rt_world_tracing(const rt_world *w);
 
 /* Fills ev->seq and ev->t and passes the event to the hook. The embedder
- * reports its own events (exceptions, output, warnings) this way. */
+ * reports its own events (exceptions, output, warnings) this way. On an
+ * executor worker, ev->worker (when negative) and ev->executor (when 0) are
+ * filled in from the calling thread's job. Build events with rt_event_init
+ * so that unused fields are zero and `worker` is -1. */
 void rt_world_emit(rt_world *w, rt_event *ev);
+
+static inline rt_event rt_event_init(rt_event_kind kind)
+{
+    rt_event ev = {0};
+    ev.kind = kind;
+    ev.worker = -1;
+    return ev;
+}
 
 /* Blocks the calling thread for `seconds` (time.sleep). On the loop thread
  * in virtual mode the clock moves forward, and executor workers that wake
  * in the meantime run, one at a time, in order of (wake time, order they
- * went to sleep). On a worker thread this is rt_job_sleep on its job. */
+ * went to sleep); loop.block is emitted first (for the running loop and its
+ * current task, when there is one). On a worker thread this is
+ * rt_job_sleep on its job. RT_EINVAL for a negative or NaN duration. */
 int rt_world_sleep(rt_world *w, double seconds);
 
 /* The next id of a counter, for the embedder's own objects. */
@@ -462,7 +510,9 @@ static inline void rt_handle_release(rt_handle *h)
 int rt_loop_new(rt_world *w, rt_loop **out);
 
 /* Frees a closed or never-run loop: the handles still queued are released
- * without running. The loop must not be running. */
+ * without running. The loop must not be running. Futures, tasks and
+ * handles of the loop that the embedder still holds stay valid: the loop's
+ * memory is released when the last of them is (they see a closed loop). */
 void rt_loop_free(rt_loop *loop);
 
 rt_world *rt_loop_world(const rt_loop *loop);
@@ -510,6 +560,11 @@ uint64_t rt_loop_iteration(const rt_loop *loop);
 
 /* Calls the world's exception handler (loop.call_exception_handler). */
 void rt_loop_call_exception_handler(rt_loop *loop, const rt_exc_context *ctx);
+
+/* A callback raised KeyboardInterrupt or SystemExit (asyncio re-raises
+ * them out of the loop): run_once returns RT_EEXIT right after the current
+ * handle, leaving the rest of the ready queue queued. */
+void rt_loop_raise_exit(rt_loop *loop);
 
 /* Checks the invariants at the top of this file; returns 0 or a negative
  * code and writes what is wrong into `why`. For tests and debug builds. */
@@ -597,10 +652,11 @@ int rt_future_set_exception(rt_future *fut, rt_value exc);
 bool rt_future_cancel(rt_future *fut, rt_value msg);
 
 /* Reads the outcome as Future.result() would: on RT_OK *out is a new
- * reference to the result; on RT_FUTURE... failure returns RT_ESTATE with
- * *exc set to a new reference to the exception to raise (the stored one,
- * a CancelledError, or InvalidStateError('Result is not set.')). Clears
- * log_traceback. */
+ * reference to the result; otherwise returns RT_ESTATE with *exc set to a
+ * new reference to the exception to raise (the stored one, a
+ * CancelledError, or InvalidStateError('Result is not ready.')), or
+ * RT_ENOMEM with *exc none when that exception could not be made. Clears
+ * log_traceback when finished. */
 int rt_future_result(rt_future *fut, rt_value *out, rt_value *exc);
 
 /* Future.exception(): *out is a new reference to the exception or none;
@@ -757,6 +813,11 @@ uint64_t rt_executor_id(const rt_executor *ex);
 
 /* On a worker thread: blocks the job for `seconds` (time.sleep). */
 void rt_job_sleep(rt_job *job, double seconds);
+
+/* On a worker thread: the job's function raised `exc`; exec.done reports
+ * state "exception" with its type and text. The job keeps a reference
+ * until it ends. (The job's function still returns normally.) */
+void rt_job_set_exception(rt_job *job, rt_value exc);
 
 /* The job running on the calling thread, or NULL on the loop's thread. */
 rt_job *rt_job_current(void);
