@@ -502,6 +502,33 @@ void rt__loop_destroy(rt_loop *loop)
     rt_free(loop);
 }
 
+/* Breaks the one reference cycle the runtime itself makes: a waiting task
+ * holds the future it awaits, which holds the task's wake-up. Nobody else
+ * may hold either (CPython's garbage collector would find them); on a
+ * closed loop they can never run again, so each waiting task forgets its
+ * future. A task that nobody else holds then goes, reported as "Task was
+ * destroyed but it is pending!" as CPython reports it at shutdown. */
+static void break_wait_cycles(rt_loop *loop)
+{
+    rt_task *t = loop->live_first;
+    if (t)
+        rt_task_retain(t);
+    while (t) {
+        rt_task *next = t->next_live;
+        if (next)
+            rt_task_retain(next);
+        rt_future *f = t->fut_waiter;
+        if (f) {
+            t->fut_waiter = NULL;
+            rt_future_remove_done_callback(f, rt__task_wakeup_cb, NULL,
+                                           rt__obj_value(t), NULL);
+            rt_future_release(f);
+        }
+        rt_task_release(t);
+        t = next;
+    }
+}
+
 /* Frees a loop (closing it first). If futures, tasks or handles of it are
  * still alive, the loop stays as a zombie on the world's list until the
  * last of them goes (rt__loop_user_drop) or the world is freed. */
@@ -511,6 +538,10 @@ void rt_loop_free(rt_loop *loop)
         return;
     rt_world *w = loop->w;
     rt_loop_close(loop);
+    /* The loop must outlive the clean-up: count it as a user meanwhile. */
+    loop->users++;
+    break_wait_cycles(loop);
+    loop->users--;
     if (loop->prev)
         loop->prev->next = loop->next;
     else
