@@ -754,16 +754,27 @@ static int select_phase(rt_loop *loop, double timeout, bool forever)
 }
 
 /* Step 4: every timer due before end_time joins the ready queue, in heap
- * order. If the ring cannot grow, the rest wait for the next iteration. */
+ * order. If the ring cannot grow, the rest wait for the next iteration.
+ * The handles are marked unscheduled in a second pass that fetches them a
+ * few entries ahead: popping reads only the heap array, and with many due
+ * timers the handles themselves are cache misses best taken in parallel.
+ * Nothing runs between the two passes, so the result is the same. */
 static void collect_due_timers(rt_loop *loop, double end_time)
 {
+    size_t first = loop->rcount, n = 0;
     while (loop->nheap > 0 && loop->heap[0].when < end_time) {
         if (loop->rcount == loop->rcap &&
             ready_grow(loop, loop->rcount + 1) < 0)
-            return;
-        rt_handle *h = rt__heap_pop(loop);
+            break;
+        ready_push(loop, rt__heap_pop(loop));
+        n++;
+    }
+    size_t mask = loop->rcap - 1, base = loop->rhead + first;
+    for (size_t i = 0; i < n; i++) {
+        if (i + 8 < n)
+            __builtin_prefetch(loop->ready[(base + i + 8) & mask]);
+        rt_handle *h = loop->ready[(base + i) & mask];
         h->scheduled = false;
-        ready_push(loop, h);
         if (loop->w->hook) {
             rt_event ev = rt_event_init(RT_EV_TIMER_FIRE);
             ev.loop = loop->id;
@@ -822,6 +833,13 @@ static int run_once(rt_loop *loop)
     if (w->hook)
         emit_phase(loop, RT_PHASE_READY, 0.0, (int64_t)ntodo);
     for (size_t i = 0; i < ntodo; i++) {
+        /* Fetch the handle 8 entries on: after a burst of timers the
+         * handles are cache misses, now overlapped with useful work.
+         * (Fetching their targets too was measured: it costs more than it
+         * saves when handles come hot from the free list.) */
+        size_t mask = loop->rcap - 1;
+        if (i + 8 < ntodo)
+            __builtin_prefetch(loop->ready[(loop->rhead + 8) & mask]);
         /* handle.run is emitted while the handle still heads the queue, so
          * that a hook sees a consistent state between two handles. */
         rt_handle *h = loop->ready[loop->rhead];
