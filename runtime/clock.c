@@ -51,6 +51,7 @@ void rt__clock_advance(rt_world *w, double when, const char *why)
     w->now = when;
 }
 
+/* The public face of the clock (see rt.h). */
 double rt_world_time(const rt_world *w) { return rt__clock_now(w); }
 
 rt_clock_mode rt_world_clock_mode(const rt_world *w) { return w->mode; }

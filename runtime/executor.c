@@ -36,10 +36,12 @@
 static _Thread_local rt__worker *tls_worker;
 static _Thread_local rt_job *tls_job;
 
+/* Who the calling thread is. */
 rt__worker *rt__current_worker(void) { return tls_worker; }
 bool rt__on_worker(void) { return tls_worker != NULL; }
 rt_job *rt_job_current(void) { return tls_job; }
 
+/* Accessors: see rt.h. A queued job has no worker yet (-1). */
 uint64_t rt_job_id(const rt_job *job) { return job->id; }
 int rt_job_worker(const rt_job *job)
 {
@@ -536,6 +538,7 @@ void rt_job_sleep(rt_job *job, double seconds)
         emit_job(w, RT_EV_EXEC_WAKE, job, me);
 }
 
+/* Remembers the job's exception for exec.done; see rt.h. */
 void rt_job_set_exception(rt_job *job, rt_value exc)
 {
     rt_value_retain(exc);

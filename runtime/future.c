@@ -80,6 +80,10 @@ int rt_future_new(rt_loop *loop, rt_future **out)
     return RT_OK;
 }
 
+/* See rt_internal.h: the handler gets a future whose count reads 1, so a
+ * retain/release pair in it cannot destroy the future a second time. It
+ * must not keep the future (CPython's __del__ cannot resurrect it either
+ * without trouble). */
 void rt__future_report(rt_future *fut, const char *message, rt_value exc)
 {
     uint32_t refs = fut->obj.refs;
@@ -143,6 +147,7 @@ void rt__outcome_fields(rt_world *w, rt_future *fut, rt_event *ev, char *type,
     }
 }
 
+/* future.done, or task.done for a task, with the outcome. */
 void rt__future_emit_done(rt_future *fut)
 {
     rt_loop *loop = fut->loop;
@@ -190,6 +195,9 @@ static void schedule_callbacks(rt_future *fut)
     rt_free(cbs);
 }
 
+/* Future.set_result: RT_ESTATE when done; RT_ECLOSED or RT_ENOMEM when the
+ * callbacks could not be queued, with nothing changed. The order inside is
+ * asyncio's: state, then callbacks (events: done, then the schedules). */
 int rt__future_set_result(rt_future *fut, rt_value result)
 {
     if (fut->state != RT_FUTURE_PENDING)
@@ -205,6 +213,7 @@ int rt__future_set_result(rt_future *fut, rt_value result)
     return RT_OK;
 }
 
+/* Future.set_exception: as set_result, and log_traceback is set last. */
 int rt__future_set_exception(rt_future *fut, rt_value exc)
 {
     if (fut->state != RT_FUTURE_PENDING)
@@ -265,6 +274,8 @@ int rt_future_set_result(rt_future *fut, rt_value result)
     return rt__future_set_result(fut, result);
 }
 
+/* As rt_future_set_result; classifying the exception (asyncio refuses
+ * StopIteration) is the embedder's business. */
 int rt_future_set_exception(rt_future *fut, rt_value exc)
 {
     if (fut->is_task)
@@ -313,6 +324,8 @@ static int not_finished(rt_future *fut, rt_value *exc, const char *pending)
     return rt_is_none(*exc) ? RT_ENOMEM : RT_ESTATE;
 }
 
+/* Future.result(): see rt.h. The stored exception is handed out as a new
+ * reference, the same object every time (CPython re-raises it). */
 int rt_future_result(rt_future *fut, rt_value *out, rt_value *exc)
 {
     *out = RT_NONE;
@@ -331,6 +344,7 @@ int rt_future_result(rt_future *fut, rt_value *out, rt_value *exc)
     return RT_OK;
 }
 
+/* Future.exception(): see rt.h. */
 int rt_future_exception(rt_future *fut, rt_value *out, rt_value *exc)
 {
     *out = RT_NONE;
@@ -348,6 +362,8 @@ int rt_future_exception(rt_future *fut, rt_value *out, rt_value *exc)
 /* Done callbacks                                                           */
 /* ------------------------------------------------------------------------ */
 
+/* add_done_callback with a handle kind: see rt_internal.h. A done future
+ * schedules at once (and a task's wake-up then marks it ready). */
 int rt__future_add_callback(rt_future *fut, rt_handle_fn fn, void *data,
                             rt_value arg, rt_handle_kind kind)
 {

@@ -223,6 +223,9 @@ static inline rt_handle *ready_pop(rt_loop *loop)
     return h;
 }
 
+/* Ring room and free handles for `n` more call_soon: afterwards
+ * rt__loop_soon_reserved cannot fail. Spare handles stay on the free list
+ * on failure, which is not observable. */
 int rt__loop_reserve(rt_loop *loop, size_t n)
 {
     if (loop->rcount + n > loop->rcap &&
@@ -239,6 +242,7 @@ int rt__loop_reserve(rt_loop *loop, size_t n)
     return RT_OK;
 }
 
+/* The heart of call_soon, once room is reserved: see rt_internal.h. */
 rt_handle *rt__loop_soon_reserved(rt_loop *loop, rt_handle_kind kind,
                                   rt_handle_fn fn, void *data,
                                   rt_object *target, rt_value arg)
@@ -381,6 +385,7 @@ out:
     return r;
 }
 
+/* Whether a worker has queued something since the last drain. */
 bool rt__loop_tsq_nonempty(rt_loop *loop)
 {
     pthread_mutex_lock(&loop->tsq_mu);
@@ -496,6 +501,7 @@ int rt_loop_close(rt_loop *loop)
     return RT_OK;
 }
 
+/* The last step of a loop's life: its memory (queues are already gone). */
 void rt__loop_destroy(rt_loop *loop)
 {
     pthread_mutex_destroy(&loop->tsq_mu);
@@ -578,6 +584,7 @@ void rt_loop_free(rt_loop *loop)
     w->zombies = loop;
 }
 
+/* Futures, tasks and live handles count as users of their loop. */
 void rt__loop_user_add(rt_loop *loop) { loop->users++; }
 
 /* One user fewer; a zombie loop goes with its last user. */
@@ -595,6 +602,8 @@ void rt__loop_user_drop(rt_loop *loop)
     rt__loop_destroy(loop);
 }
 
+/* The live-task list (asyncio's _all_tasks WeakSet): creation order, no
+ * references; tasks leave it when they are freed. */
 void rt__loop_live_add(rt_loop *loop, rt_task *t)
 {
     t->next_live = NULL;
@@ -625,6 +634,7 @@ void rt__loop_live_remove(rt_loop *loop, rt_task *t)
 /* Accessors                                                                */
 /* ------------------------------------------------------------------------ */
 
+/* Accessors: see rt.h. */
 rt_world *rt_loop_world(const rt_loop *loop) { return loop->w; }
 uint64_t rt_loop_id(const rt_loop *loop) { return loop->id; }
 double rt_loop_time(const rt_loop *loop) { return rt__clock_now(loop->w); }
@@ -681,6 +691,7 @@ void rt_loop_call_exception_handler(rt_loop *loop, const rt_exc_context *ctx)
     rt__call_host_handler(w, loop, ctx);
 }
 
+/* Checked by run_once after each handle: see rt.h. */
 void rt_loop_raise_exit(rt_loop *loop) { loop->exit_pending = true; }
 
 /* ------------------------------------------------------------------------ */

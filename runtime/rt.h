@@ -182,7 +182,10 @@ typedef enum rt_describe {
     RT_DESCRIBE_REPR, /* repr(v) */
     RT_DESCRIBE_NAME  /* a short label for events: a callable's name
                          ("on_timer"), an awaited future's label
-                         ("sleep(1)"); may be left empty */
+                         ("sleep(1)"); may be left empty. Asked for the
+                         `name` of handle events (of a handle's target, or
+                         of a done callback's argument), of timer.arm (the
+                         target) and of task.suspend (the future). */
 } rt_describe;
 
 /* The context of a call to the loop's exception handler, with asyncio's
@@ -740,7 +743,8 @@ struct rt_task {
 int rt_task_new(rt_loop *loop, rt_object *coro, const rt_coro_class *cls,
                 const char *name, rt_task **out);
 
-/* Embedded form: the embedder allocated the object and set its header. */
+/* Embedded form: the embedder allocated the object and set its header.
+ * On failure nothing was initialised: free the object without deinit. */
 int rt_task_init(rt_task *t, rt_loop *loop, rt_object *coro,
                  const rt_coro_class *cls, const char *name);
 void rt_task_deinit(rt_task *t);

@@ -54,6 +54,8 @@ static size_t format_task_name(char *buf, uint64_t n)
     return 5 + nd;
 }
 
+/* The coroutine's position for events: its where() if it has one, else
+ * just its name. */
 void rt__task_where(const rt_task *t, rt_event *ev)
 {
     if (t->cls->where) {
@@ -476,6 +478,7 @@ bool rt_task_cancel(rt_task *t, rt_value msg)
     return true;
 }
 
+/* Task.cancelling() and Task.uncancel(), which never goes below 0. */
 int rt_task_cancelling(const rt_task *t) { return t->num_cancels_requested; }
 
 int rt_task_uncancel(rt_task *t)
@@ -503,6 +506,8 @@ int rt_task_set_name(rt_task *t, const char *name)
     return RT_OK;
 }
 
+/* Where the task is: see rt.h. A queued wake-up counts as ready even
+ * though fut_waiter is still set (asyncio clears it in the step). */
 rt_task_place rt_task_place_of(const rt_task *t)
 {
     if (t->running)

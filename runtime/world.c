@@ -160,6 +160,7 @@ rt_exc_class rt__classify(rt_world *w, rt_value exc)
     return default_classify(NULL, exc);
 }
 
+/* A new exception from the host (none when it is out of memory). */
 rt_value rt__make_exception(rt_world *w, rt_exc_make what, rt_value msg,
                             const char *text)
 {
@@ -192,6 +193,9 @@ void rt__call_host_handler(rt_world *w, rt_loop *loop,
         default_exception_handler(w, loop, ctx);
 }
 
+/* Remembers a type whose objects start with an rt_future (or rt_task), so
+ * that events can recognise futures among callback targets. A handful of
+ * types exist per embedder; a ninth would just go unrecognised. */
 void rt__register_future_type(rt_world *w, const rt_type *type, bool task)
 {
     const rt_type **list = task ? w->task_types : w->future_types;
@@ -203,6 +207,7 @@ void rt__register_future_type(rt_world *w, const rt_type *type, bool task)
         list[(*n)++] = type;
 }
 
+/* Whether `obj` is one of the world's tasks (or, below, futures). */
 bool rt__is_task_obj(const rt_world *w, const rt_object *obj)
 {
     for (int i = 0; i < w->ntask_types; i++)
@@ -278,6 +283,8 @@ void rt_world_free(rt_world *w)
     rt_free(w);
 }
 
+/* Sets or clears the hook; events emitted meanwhile keep their numbers
+ * (the sequence counter only moves while a hook is set). */
 void rt_world_set_hook(rt_world *w, rt_event_hook hook, void *data)
 {
     w->hook = hook;
@@ -306,6 +313,7 @@ void rt_world_emit(rt_world *w, rt_event *ev)
     w->hook(w->hook_data, ev);
 }
 
+/* Ids count from 1 per kind; only the baton holder hands them out. */
 uint64_t rt__next_id(rt_world *w, int counter) { return ++w->ids[counter]; }
 
 /* The next id of a counter; 0 for an unknown counter. */
@@ -371,6 +379,8 @@ static void wake_worker(rt_world *w, rt__worker *wk)
     pthread_mutex_unlock(&w->mu);
 }
 
+/* See rt_internal.h. The watched loop is checked before the drain, since
+ * draining moves its threadsafe queue into the ready queue. */
 bool rt__run_due_workers(rt_world *w, double limit, bool unlimited,
                          rt_loop *watch)
 {
@@ -385,6 +395,7 @@ bool rt__run_due_workers(rt_world *w, double limit, bool unlimited,
     return false;
 }
 
+/* Executor shutdown(wait): one more sleeper wakes, whatever its time. */
 bool rt__run_next_worker(rt_world *w)
 {
     rt__worker *wk = take_sleeper(w, 0.0, true);
@@ -395,12 +406,15 @@ bool rt__run_next_worker(rt_world *w)
     return true;
 }
 
+/* Called by the loop thread whenever the baton comes back to it. */
 void rt__world_drain_all(rt_world *w)
 {
     for (rt_loop *l = w->loops; l; l = l->next)
         rt__loop_drain(l);
 }
 
+/* Jobs queued, running or sleeping in every executor of the world: the
+ * loop's deadlock check asks whether a worker can still call back. */
 size_t rt__outstanding_jobs(rt_world *w)
 {
     pthread_mutex_lock(&w->mu);
@@ -409,6 +423,7 @@ size_t rt__outstanding_jobs(rt_world *w)
     return n;
 }
 
+/* Real mode only; in virtual mode the baton is handed explicitly. */
 void rt__gil_release(rt_world *w)
 {
     if (w->mode == RT_CLOCK_REAL)
@@ -438,6 +453,7 @@ static void format_sleep(double seconds, const char *prefix, char *buf,
     snprintf(buf, size, "%s(%s)", prefix, num);
 }
 
+/* The text of exec.block and loop.block events. */
 void rt__format_sleep(double seconds, char *buf, size_t size)
 {
     format_sleep(seconds, "time.sleep", buf, size);
