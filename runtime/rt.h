@@ -489,9 +489,11 @@ int rt_loop_call_later(rt_loop *loop, double delay, rt_handle_fn fn,
 int rt_loop_call_at(rt_loop *loop, double when, rt_handle_fn fn, void *data,
                     rt_object *target, rt_value arg, rt_handle **out);
 
-/* Thread-safe: from any thread (an executor job), queues fn through the
- * loop's locked queue and wakes the loop (eventfd; wake-ups merged). The
- * handle joins the ready queue before the loop runs anything else. */
+/* Thread-safe: from an executor job (or the loop thread), queues fn
+ * through the loop's locked queue and wakes the loop (eventfd in real-clock
+ * mode; wake-ups merged). The handle joins the ready queue before the loop
+ * runs anything else. Other threads must not call it: handles come from
+ * the loop's free list, which the baton (or GIL) protects. */
 int rt_loop_call_soon_threadsafe(rt_loop *loop, rt_handle_fn fn, void *data,
                                  rt_object *target, rt_value arg);
 
@@ -513,7 +515,10 @@ static inline void rt_handle_release(rt_handle *h)
 int rt_loop_new(rt_world *w, rt_loop **out);
 
 /* Frees a closed or never-run loop: the handles still queued are released
- * without running. The loop must not be running. Futures, tasks and
+ * without running, and each waiting task forgets the future it awaits (the
+ * task <-> future cycle that CPython's collector would break; a task nobody
+ * holds then goes, "destroyed but it is pending"). The loop must not be
+ * running. Futures, tasks and
  * handles of the loop that the embedder still holds stay valid: the loop's
  * memory is released when the last of them is (they see a closed loop). */
 void rt_loop_free(rt_loop *loop);
@@ -801,15 +806,19 @@ int rt_executor_submit(rt_executor *ex, rt_job_fn fn, void *data,
                        const char *label, uint64_t *out);
 
 /* Removes a job that has not started (Future.cancel of the concurrent
- * future); false when it already started or is unknown. */
+ * future), reported as exec.done with state "cancelled"; its data stays
+ * the caller's. False when it already started or is unknown. */
 bool rt_executor_cancel(rt_executor *ex, uint64_t job);
 
 /* shutdown(wait): refuses new jobs; with wait, blocks until every queued
  * and running job ended (in virtual mode the clock moves to their
- * wake-ups) and joins the threads. */
+ * wake-ups, and workers of other executors that wake meanwhile run too)
+ * and joins the threads. Waiting is for the loop thread: RT_EINVAL on a
+ * worker. */
 int rt_executor_shutdown(rt_executor *ex, bool wait);
 
-/* Frees a shut-down executor. */
+/* Frees an executor. If it was not shut down with wait, it first waits
+ * for its jobs as shutdown(wait) would. */
 void rt_executor_free(rt_executor *ex);
 
 int rt_executor_max_workers(const rt_executor *ex);
