@@ -592,6 +592,86 @@ static void test_invariant_mix(void **state)
     tenv_free(&e);
 }
 
+/* A seeded random mix: 150 tasks with random scripts (bare yields,
+ * awaits of timed futures or of earlier tasks, raises, returns), random
+ * cancellations from timers, and the invariant checked at every handle.
+ * Awaits only point backwards, so every task must end. */
+static uint32_t lcg(uint32_t *s)
+{
+    *s = *s * 1103515245u + 12345u;
+    return (*s >> 8) & 0xffffff;
+}
+
+static void cancel_later(rt_loop *loop, rt_handle *h)
+{
+    rt_task_cancel((rt_task *)h->target, RT_NONE);
+}
+
+static void test_random_stress(void **state)
+{
+    for (uint32_t seed = 1; seed <= 5; seed++) {
+        tenv e;
+        tenv_init(&e, RT_CLOCK_VIRTUAL, true);
+        e.rec.check_loop = e.loop;
+        enum { N = 150 };
+        rt_task *t[N];
+        rt_future *f[N];
+        uint32_t s = seed;
+        for (int i = 0; i < N; i++) {
+            rt_future_new(e.loop, &f[i]);
+            rt_loop_call_later(e.loop, (double)(lcg(&s) % 50) / 10.0,
+                               set_result_later, NULL, &f[i]->obj, RT_NONE,
+                               NULL);
+            tcoro *c = tcoro_new();
+            c->catch_all = lcg(&s) % 2;
+            int nops = 1 + (int)(lcg(&s) % 6);
+            for (int k = 0; k < nops; k++) {
+                switch (lcg(&s) % 5) {
+                case 0:
+                    tc_bare(c);
+                    break;
+                case 1:
+                    tc_await(c, f[lcg(&s) % (uint32_t)(i + 1)]);
+                    break;
+                case 2:
+                    if (i > 0)
+                        tc_await(c, &t[lcg(&s) % (uint32_t)i]->fut);
+                    break;
+                case 3:
+                    if (k == nops - 1)
+                        tc_raise(c, texc_new("ValueError", "r"));
+                    break;
+                default:
+                    break;
+                }
+            }
+            t[i] = tspawn(e.loop, c, NULL);
+            if (lcg(&s) % 6 == 0)
+                rt_loop_call_later(e.loop, (double)(lcg(&s) % 40) / 10.0,
+                                   cancel_later, NULL, &t[i]->fut.obj,
+                                   RT_NONE, NULL);
+        }
+        int r = run_until_idle(e.loop, 100000);
+        assert_true(r > 0);
+        if (e.rec.failed)
+            fail_msg("seed %u: %s", seed, e.rec.why);
+        assert_true(e.rec.checks > N);
+        for (int i = 0; i < N; i++) {
+            assert_true(rt_future_done(&t[i]->fut));
+            rt_value v, x;
+            if (rt_future_exception(&t[i]->fut, &v, &x) == RT_OK)
+                rt_value_release(v);
+            else
+                rt_value_release(x);
+        }
+        for (int i = 0; i < N; i++) {
+            rt_task_release(t[i]);
+            rt_future_release(f[i]);
+        }
+        tenv_free(&e);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -611,6 +691,7 @@ int main(void)
         cmocka_unit_test(test_lifetime),
         cmocka_unit_test(test_foreach_task),
         cmocka_unit_test(test_invariant_mix),
+        cmocka_unit_test(test_random_stress),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
