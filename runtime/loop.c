@@ -814,7 +814,9 @@ static int run_once(rt_loop *loop)
     /* 2. The timeout. */
     double timeout = 0.0;
     bool forever = false;
-    if (loop->rcount > 0 || loop->stopping) {
+    if (loop->rcount > 0 || loop->stopping || rt__loop_tsq_nonempty(loop)) {
+        /* CPython's call_soon_threadsafe appends to _ready at once, so a
+         * queued threadsafe handle counts as ready here. */
         timeout = 0.0;
     } else if (loop->nheap > 0) {
         double d = loop->heap[0].when - rt__clock_now(w);

@@ -350,6 +350,14 @@ static void test_threadsafe_from_loop_thread(void **state)
     assert_non_null(strstr(e.rec.buf, "handle.schedule loop=1 task=0 fut=0 "
                                       "h=1 job=0 ex=0 peer=0 w=-1 line=0 "
                                       "k2=4"));
+    /* With only a timer pending, a queued threadsafe handle still means
+     * "something is ready": the select does not wait for the timer. */
+    rt_loop_call_later(e.loop, 5.0, log_cb, &l, NULL, rt_int(3), NULL);
+    rt_loop_call_soon_threadsafe(e.loop, log_cb, &l, NULL, rt_int(4));
+    assert_int_equal(rt_loop_run_once(e.loop), RT_OK);
+    assert_true(rt_loop_time(e.loop) == 0.0);
+    assert_int_equal(l.n, 3);
+    assert_int_equal(l.order[2], 4);
     tenv_free(&e);
 }
 
