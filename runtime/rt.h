@@ -179,7 +179,13 @@ typedef enum rt_exc_make {
 typedef enum rt_describe {
     RT_DESCRIBE_TYPE, /* "ValueError" */
     RT_DESCRIBE_STR,  /* str(v) */
-    RT_DESCRIBE_REPR  /* repr(v) */
+    RT_DESCRIBE_REPR, /* repr(v) */
+    RT_DESCRIBE_NAME  /* a short label for events: a callable's name
+                         ("on_timer"), an awaited future's label
+                         ("sleep(1)"); may be left empty. Asked for the
+                         `name` of handle events (of a handle's target, or
+                         of a done callback's argument), of timer.arm (the
+                         target) and of task.suspend (the future). */
 } rt_describe;
 
 /* The context of a call to the loop's exception handler, with asyncio's
@@ -192,9 +198,11 @@ typedef struct rt_exc_context {
 } rt_exc_context;
 
 /* Callbacks from the runtime into its embedder. Every member may be NULL;
- * the defaults suit C users whose values are plain integers: exceptions are
- * RT_EXC_ERROR, made exceptions are rt_int(-code), descriptions are decimal
- * numbers, and the exception handler prints asyncio's message to stderr. */
+ * the defaults suit C users whose values are plain integers: made
+ * exceptions are the rt_int values below, classify recognises
+ * RT_CEXC_CANCELLED and RT_CEXC_FATAL (anything else is RT_EXC_ERROR),
+ * descriptions are decimal numbers (objects: their type's name), and the
+ * exception handler prints asyncio's message to stderr. */
 typedef struct rt_host {
     rt_exc_class (*classify)(void *data, rt_value exc);
     /* Returns a new exception (owned by the caller), or none when out of
@@ -208,6 +216,16 @@ typedef struct rt_host {
     void (*exception_handler)(void *data, rt_loop *loop,
                               const rt_exc_context *ctx);
 } rt_host;
+
+/* The exception values of the default host (rt_int(RT_CEXC_...)). A C user
+ * raises rt_int(RT_CEXC_FATAL) to play KeyboardInterrupt; other negative or
+ * positive integers are ordinary exceptions. */
+enum {
+    RT_CEXC_CANCELLED = -1,     /* made for RT_MAKE_CANCELLED */
+    RT_CEXC_INVALID_STATE = -2, /* made for RT_MAKE_INVALID_STATE */
+    RT_CEXC_RUNTIME_ERROR = -3, /* made for RT_MAKE_RUNTIME_ERROR */
+    RT_CEXC_FATAL = -4          /* classified RT_EXC_FATAL */
+};
 
 /* ------------------------------------------------------------------------ */
 /* Events                                                                   */
@@ -300,7 +318,8 @@ const char *rt_handle_kind_name(rt_handle_kind kind);
     X(SEMAPHORE, "semaphore")                                                \
     X(QUEUE, "queue")                                                        \
     X(STREAM, "stream")                                                      \
-    X(PROCESS, "process")
+    X(PROCESS, "process")                                                    \
+    X(YIELD, "yield") /* no future: a bare yield, in task.suspend only */
 
 typedef enum rt_future_role {
 #define RT_ROLE_ENUM(name, text) RT_ROLE_##name,
@@ -310,6 +329,22 @@ typedef enum rt_future_role {
 } rt_future_role;
 
 const char *rt_future_role_name(rt_future_role role);
+
+/* How a future, task or job ended: the `state` of future.done, task.done
+ * and exec.done events, carried in rt_event.kind2. */
+#define RT_OUTCOMES(X)                                                       \
+    X(RESULT, "result")                                                      \
+    X(EXCEPTION, "exception")                                                \
+    X(CANCELLED, "cancelled") /* exec.done: removed before it started */
+
+typedef enum rt_outcome {
+#define RT_OUTCOME_ENUM(name, text) RT_OUTCOME_##name,
+    RT_OUTCOMES(RT_OUTCOME_ENUM)
+#undef RT_OUTCOME_ENUM
+    RT_OUTCOME__COUNT
+} rt_outcome;
+
+const char *rt_outcome_name(rt_outcome outcome);
 
 /* One event. Fields a kind does not use are zero / NULL. Ids are counted
  * per world from 1 in creation order (tasks, futures, handles, jobs,
@@ -364,11 +399,14 @@ typedef struct rt_world_config {
     void *hook_data;
 } rt_world_config;
 
-/* Creates a world. The clock starts at 0.0. */
+/* Creates a world (cfg may be NULL: virtual clock, default host, no hook).
+ * The clock starts at 0.0. The calling thread becomes the world's loop
+ * thread: every loop of the world runs on it, and in real-clock mode it
+ * holds the world's lock (the GIL) except while it waits. */
 int rt_world_new(const rt_world_config *cfg, rt_world **out);
 
-/* Frees the world. Every loop must have been freed and every executor shut
- * down and freed first. */
+/* Frees the world, on its loop thread. Every loop must have been freed and
+ * every executor shut down and freed first. */
 void rt_world_free(rt_world *w);
 
 /* The world's clock in seconds (virtual or real). */
@@ -383,13 +421,26 @@ void rt_world_set_hook(rt_world *w, rt_event_hook hook, void *data);
 bool rt_world_tracing(const rt_world *w);
 
 /* Fills ev->seq and ev->t and passes the event to the hook. The embedder
- * reports its own events (exceptions, output, warnings) this way. */
+ * reports its own events (exceptions, output, warnings) this way. On an
+ * executor worker, ev->worker (when negative) and ev->executor (when 0) are
+ * filled in from the calling thread's job. Build events with rt_event_init
+ * so that unused fields are zero and `worker` is -1. */
 void rt_world_emit(rt_world *w, rt_event *ev);
+
+static inline rt_event rt_event_init(rt_event_kind kind)
+{
+    rt_event ev = {0};
+    ev.kind = kind;
+    ev.worker = -1;
+    return ev;
+}
 
 /* Blocks the calling thread for `seconds` (time.sleep). On the loop thread
  * in virtual mode the clock moves forward, and executor workers that wake
  * in the meantime run, one at a time, in order of (wake time, order they
- * went to sleep). On a worker thread this is rt_job_sleep on its job. */
+ * went to sleep); loop.block is emitted first (for the running loop and its
+ * current task, when there is one). On a worker thread this is
+ * rt_job_sleep on its job. RT_EINVAL for a negative or NaN duration. */
 int rt_world_sleep(rt_world *w, double seconds);
 
 /* The next id of a counter, for the embedder's own objects. */
@@ -438,9 +489,11 @@ int rt_loop_call_later(rt_loop *loop, double delay, rt_handle_fn fn,
 int rt_loop_call_at(rt_loop *loop, double when, rt_handle_fn fn, void *data,
                     rt_object *target, rt_value arg, rt_handle **out);
 
-/* Thread-safe: from any thread (an executor job), queues fn through the
- * loop's locked queue and wakes the loop (eventfd; wake-ups merged). The
- * handle joins the ready queue before the loop runs anything else. */
+/* Thread-safe: from an executor job (or the loop thread), queues fn
+ * through the loop's locked queue and wakes the loop (eventfd in real-clock
+ * mode; wake-ups merged). The handle joins the ready queue before the loop
+ * runs anything else. Other threads must not call it: handles come from
+ * the loop's free list, which the baton (or GIL) protects. */
 int rt_loop_call_soon_threadsafe(rt_loop *loop, rt_handle_fn fn, void *data,
                                  rt_object *target, rt_value arg);
 
@@ -462,7 +515,12 @@ static inline void rt_handle_release(rt_handle *h)
 int rt_loop_new(rt_world *w, rt_loop **out);
 
 /* Frees a closed or never-run loop: the handles still queued are released
- * without running. The loop must not be running. */
+ * without running, and each waiting task forgets the future it awaits (the
+ * task <-> future cycle that CPython's collector would break; a task nobody
+ * holds then goes, "destroyed but it is pending"). The loop must not be
+ * running. Futures, tasks and
+ * handles of the loop that the embedder still holds stay valid: the loop's
+ * memory is released when the last of them is (they see a closed loop). */
 void rt_loop_free(rt_loop *loop);
 
 rt_world *rt_loop_world(const rt_loop *loop);
@@ -510,6 +568,11 @@ uint64_t rt_loop_iteration(const rt_loop *loop);
 
 /* Calls the world's exception handler (loop.call_exception_handler). */
 void rt_loop_call_exception_handler(rt_loop *loop, const rt_exc_context *ctx);
+
+/* A callback raised KeyboardInterrupt or SystemExit (asyncio re-raises
+ * them out of the loop): run_once returns RT_EEXIT right after the current
+ * handle, leaving the rest of the ready queue queued. */
+void rt_loop_raise_exit(rt_loop *loop);
 
 /* Checks the invariants at the top of this file; returns 0 or a negative
  * code and writes what is wrong into `why`. For tests and debug builds. */
@@ -597,10 +660,11 @@ int rt_future_set_exception(rt_future *fut, rt_value exc);
 bool rt_future_cancel(rt_future *fut, rt_value msg);
 
 /* Reads the outcome as Future.result() would: on RT_OK *out is a new
- * reference to the result; on RT_FUTURE... failure returns RT_ESTATE with
- * *exc set to a new reference to the exception to raise (the stored one,
- * a CancelledError, or InvalidStateError('Result is not set.')). Clears
- * log_traceback. */
+ * reference to the result; otherwise returns RT_ESTATE with *exc set to a
+ * new reference to the exception to raise (the stored one, a
+ * CancelledError, or InvalidStateError('Result is not ready.')), or
+ * RT_ENOMEM with *exc none when that exception could not be made. Clears
+ * log_traceback when finished. */
 int rt_future_result(rt_future *fut, rt_value *out, rt_value *exc);
 
 /* Future.exception(): *out is a new reference to the exception or none;
@@ -684,7 +748,8 @@ struct rt_task {
 int rt_task_new(rt_loop *loop, rt_object *coro, const rt_coro_class *cls,
                 const char *name, rt_task **out);
 
-/* Embedded form: the embedder allocated the object and set its header. */
+/* Embedded form: the embedder allocated the object and set its header.
+ * On failure nothing was initialised: free the object without deinit. */
 int rt_task_init(rt_task *t, rt_loop *loop, rt_object *coro,
                  const rt_coro_class *cls, const char *name);
 void rt_task_deinit(rt_task *t);
@@ -741,15 +806,19 @@ int rt_executor_submit(rt_executor *ex, rt_job_fn fn, void *data,
                        const char *label, uint64_t *out);
 
 /* Removes a job that has not started (Future.cancel of the concurrent
- * future); false when it already started or is unknown. */
+ * future), reported as exec.done with state "cancelled"; its data stays
+ * the caller's. False when it already started or is unknown. */
 bool rt_executor_cancel(rt_executor *ex, uint64_t job);
 
 /* shutdown(wait): refuses new jobs; with wait, blocks until every queued
  * and running job ended (in virtual mode the clock moves to their
- * wake-ups) and joins the threads. */
+ * wake-ups, and workers of other executors that wake meanwhile run too)
+ * and joins the threads. Waiting is for the loop thread: RT_EINVAL on a
+ * worker. */
 int rt_executor_shutdown(rt_executor *ex, bool wait);
 
-/* Frees a shut-down executor. */
+/* Frees an executor. If it was not shut down with wait, it first waits
+ * for its jobs as shutdown(wait) would. */
 void rt_executor_free(rt_executor *ex);
 
 int rt_executor_max_workers(const rt_executor *ex);
@@ -757,6 +826,11 @@ uint64_t rt_executor_id(const rt_executor *ex);
 
 /* On a worker thread: blocks the job for `seconds` (time.sleep). */
 void rt_job_sleep(rt_job *job, double seconds);
+
+/* On a worker thread: the job's function raised `exc`; exec.done reports
+ * state "exception" with its type and text. The job keeps a reference
+ * until it ends. (The job's function still returns normally.) */
+void rt_job_set_exception(rt_job *job, rt_value exc);
 
 /* The job running on the calling thread, or NULL on the loop's thread. */
 rt_job *rt_job_current(void);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench.h"
 #include "rt.h"
 
 static void usage(FILE *out)
@@ -14,6 +15,8 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "bench") == 0)
+        return sim_bench_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "--version") == 0) {
         printf("loopscope %s\n", LOOPSCOPE_VERSION);
         return 0;
