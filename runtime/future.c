@@ -59,6 +59,12 @@ int rt_future_init(rt_future *fut, rt_loop *loop, rt_future_role role)
         ev.kind2 = role;
         if (loop->current)
             ev.task = loop->current->id;
+        /* The embedder may have labelled the future before this call. */
+        char name[RT__TEXT];
+        rt__describe(loop->w, rt__obj_value(&fut->obj), RT_DESCRIBE_NAME,
+                     name, sizeof name);
+        if (name[0])
+            ev.name = name;
         rt_world_emit(loop->w, &ev);
     }
     return RT_OK;
@@ -286,6 +292,15 @@ int rt_future_set_exception(rt_future *fut, rt_value exc)
 /* Future.cancel, or Task.cancel for a task (the method is virtual in
  * asyncio, and Task.cancel cancels the awaited future through it). */
 bool rt_future_cancel(rt_future *fut, rt_value msg)
+{
+    if (fut->cancel_hook)
+        return fut->cancel_hook(fut, msg);
+    if (fut->is_task)
+        return rt_task_cancel((rt_task *)fut, msg);
+    return rt__future_cancel(fut, msg);
+}
+
+bool rt_future_cancel_base(rt_future *fut, rt_value msg)
 {
     if (fut->is_task)
         return rt_task_cancel((rt_task *)fut, msg);

@@ -98,6 +98,9 @@ static Value future_create(VM *vm, LoopObj *lo, Class *cls,
     f->label = label;
     incref(label);
     int rc = rt_future_init(&f->f, lo->loop, role);
+    if (rc == 0 && cls && !cls->builtin &&
+        !IS_LAYOUT(class_lookup(cls, str_intern_cstr(vm, "cancel")), NATIVE))
+        f->f.cancel_hook = cancel_override;
     if (rc < 0) {
         /* Not initialised: free without deinit. */
         decref(f->loop);
@@ -152,7 +155,26 @@ static Value f_cancel(VM *vm, Value *args, int nargs, Tuple *kw)
     Value a[2];
     if (args_parse(vm, "cancel", args, nargs, kw, "self|msg", a) < 0)
         return VAL_ERR;
-    return val_bool(rt_future_cancel(FSELF, IS_ERR(a[1]) ? VAL_NONE : a[1]));
+    return val_bool(rt_future_cancel_base(FSELF,
+                                          IS_ERR(a[1]) ? VAL_NONE : a[1]));
+}
+
+/* A Python subclass of Future that overrides cancel() (gather's future):
+ * the runtime's cancellations go through the override. */
+static bool cancel_override(rt_future *fut, rt_value msg)
+{
+    VM *vm = class_of_obj(&fut->obj)->vm;
+    Str *name = str_intern_cstr(vm, "cancel");
+    Value m = name ? val_getattr(vm, val_obj(fut), name) : VAL_ERR;
+    Value r = IS_ERR(m) ? VAL_ERR : vm_call1(vm, m, msg);
+    decref(m);
+    if (IS_ERR(r)) {
+        decref(vm_take_exc(vm));
+        return false;
+    }
+    int t = val_truthy(vm, r);
+    decref(r);
+    return t == 1;
 }
 
 static Value f_set_result(VM *vm, Value *args, int nargs, Tuple *kw)
@@ -2020,7 +2042,19 @@ static Value a_create_task(VM *vm, Value *args, int nargs, Tuple *kw)
     LoopObj *lo = running_loop(vm);
     if (!lo)
         return raise_no_running_loop(vm);
-    return aio_task_create(vm, lo, a[0], a[1]);
+    /* asyncio.create_task names the task after creating it, so a named
+     * task still uses up a Task-N number (loop.create_task does not). */
+    Value t = aio_task_create(vm, lo, a[0], VAL_NONE);
+    if (IS_ERR(t) || IS_ERR(a[1]) || IS_NONE(a[1]))
+        return t;
+    Str *nm = val_str(vm, a[1]);
+    if (!nm || rt_task_set_name((rt_task *)AS_OBJ(t), nm->data) < 0) {
+        obj_decref(nm);
+        decref(t);
+        return nm ? vm_raise_nomem(vm) : VAL_ERR;
+    }
+    obj_decref(nm);
+    return t;
 }
 
 static Value a_ensure_future(VM *vm, Value *args, int nargs, Tuple *kw)
@@ -2353,4 +2387,276 @@ Value mod_asyncio_module(VM *vm)
     }
     incref(vm->asyncio);
     return vm->asyncio;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Handles, loop coroutines, the end of a run                               */
+/* ------------------------------------------------------------------------ */
+
+static int no_keywords_here(VM *vm, const char *name, Tuple *kw)
+{
+    if (kw && kw->len) {
+        vm_raise_new(vm, vm->c.TypeError,
+                     "%s() got an unexpected keyword argument '%s'", name,
+                     AS_STR(kw->items[0])->data);
+        return -1;
+    }
+    return 0;
+}
+
+#define HSELF ((HandleObj *)AS_OBJ(args[0]))
+
+static Value h_cancel(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    if (args_parse(vm, "cancel", args, nargs, kw, "self", NULL) < 0)
+        return VAL_ERR;
+    rt_handle_cancel(HSELF->h);
+    return VAL_NONE;
+}
+
+static Value h_cancelled(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    if (args_parse(vm, "cancelled", args, nargs, kw, "self", NULL) < 0)
+        return VAL_ERR;
+    return val_bool(HSELF->h->cancelled);
+}
+
+static Value h_when(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    if (args_parse(vm, "when", args, nargs, kw, "self", NULL) < 0)
+        return VAL_ERR;
+    return val_float(HSELF->h->when);
+}
+
+/* A coroutine that returns None at once (shutdown_asyncgens: no
+ * asynchronous generators exist in scenarios). */
+static rt_coro_status done_step(VM *vm, NCoro *c, rt_resume how, Value in,
+                                Value *out, rt_yield *y)
+{
+    if (how == RT_RESUME_THROW) {
+        incref(in);
+        *out = in;
+        return RT_CORO_RAISE;
+    }
+    *out = VAL_NONE;
+    return RT_CORO_RETURN;
+}
+
+static Value l_shutdown_asyncgens(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    NCoro *c = ncoro_new(vm, "shutdown_asyncgens", done_step);
+    if (!c)
+        return VAL_ERR;
+    c->a = c->b = c->c = VAL_NONE;
+    return val_obj(c);
+}
+
+/* shutdown_default_executor(): waits for the default executor's jobs. */
+static rt_coro_status shutdown_executor_step(VM *vm, NCoro *c, rt_resume how,
+                                             Value in, Value *out,
+                                             rt_yield *y)
+{
+    if (how == RT_RESUME_THROW) {
+        incref(in);
+        *out = in;
+        return RT_CORO_RAISE;
+    }
+    LoopObj *lo = loop_of(vm, c->a);
+    lo->executor_shutdown_called = true;
+    Value ex = lo->default_executor;
+    if (IS_LAYOUT(ex, EXECUTOR)) {
+        ExecutorObj *e = (ExecutorObj *)AS_OBJ(ex);
+        e->shutdown = true;
+        rt_executor_shutdown(e->ex, true);
+    }
+    *out = VAL_NONE;
+    return vm_has_exc(vm) ? (*out = vm_take_exc(vm), RT_CORO_RAISE)
+                          : RT_CORO_RETURN;
+}
+
+static Value l_shutdown_default_executor(VM *vm, Value *args, int nargs,
+                                         Tuple *kw)
+{
+    NCoro *c = ncoro_new(vm, "shutdown_default_executor",
+                         shutdown_executor_step);
+    if (!c)
+        return VAL_ERR;
+    c->a = args[0];
+    incref(args[0]);
+    c->b = c->c = VAL_NONE;
+    return val_obj(c);
+}
+
+static Value l_set_default_executor(VM *vm, Value *args, int nargs,
+                                    Tuple *kw)
+{
+    Value a[2];
+    if (args_parse(vm, "set_default_executor", args, nargs, kw,
+                   "self,executor", a) < 0)
+        return VAL_ERR;
+    if (!IS_LAYOUT(a[1], EXECUTOR))
+        return vm_raise_new(vm, vm->c.TypeError,
+                            "executor must be ThreadPoolExecutor");
+    incref(a[1]);
+    val_set(&LSELF->default_executor, a[1]);
+    return VAL_NONE;
+}
+
+/* asyncio.run's Runner.close(), written in the prelude. */
+Value aio_runner_close(VM *vm, Value loop)
+{
+    Module *m = (Module *)AS_OBJ(vm->asyncio);
+    Value fn = dict_get_cstr(vm, m->dict, "_runner_close");
+    if (IS_ERR(fn))
+        return vm_raise_new(vm, vm->c.RuntimeError, "asyncio prelude broken");
+    return vm_call1(vm, fn, loop);
+}
+
+static void report_task(rt_task *t, void *data)
+{
+    void **ctx = data;
+    VM *vm = ctx[0];
+    int *n = ctx[1];
+    if (rt_future_done(&t->fut))
+        return;
+    (*n)++;
+    if (!vm->err)
+        return;
+    const char *func = NULL;
+    int line = coro_where(t->coro, &func);
+    fprintf(vm->err, "  %s", t->name);
+    if (func)
+        fprintf(vm->err, " (%s)", func);
+    fputs(" is waiting", vm->err);
+    if (line)
+        fprintf(vm->err, " at line %d", line);
+    if (t->fut_waiter) {
+        rt_future *w = t->fut_waiter;
+        if (w->is_task) {
+            fprintf(vm->err, " for task %s", ((rt_task *)w)->name);
+        } else {
+            FutureObj *fo = (FutureObj *)w;
+            fprintf(vm->err, " for a %s", rt_future_role_name(w->role));
+            if (IS_STR(fo->label))
+                fprintf(vm->err, " (%s)", AS_STR(fo->label)->data);
+            fputs(" that nothing will complete", vm->err);
+        }
+    }
+    fputc('\n', vm->err);
+}
+
+void aio_report_deadlock(VM *vm, LoopObj *lo)
+{
+    if (vm->out)
+        fflush(vm->out);
+    if (vm->err) {
+        SBuf b;
+        sb_init(&b);
+        float_repr_into(&b, rt_loop_time(lo->loop));
+        fprintf(vm->err,
+                "loopscope: deadlock at t=%s: nothing is ready and nothing is "
+                "scheduled\n", b.data ? b.data : "?");
+        sb_free(&b);
+    }
+    int n = 0;
+    void *ctx[2] = {vm, &n};
+    rt_loop_foreach_task(lo->loop, report_task, ctx);
+    if (vm->err) {
+        fprintf(vm->err, "Deadlock: %d task%s waiting forever\n", n,
+                n == 1 ? "" : "s");
+        fflush(vm->err);
+    }
+}
+
+int aio_report_uncaught(VM *vm, Value exc)
+{
+    if (vm->aborting)
+        return vm->exit_status ? vm->exit_status : 3;
+    if (is_instance(vm, exc, vm->c.SystemExit)) {
+        Exc *e = (Exc *)AS_OBJ(exc);
+        Value code = e->args->len ? e->args->items[0] : VAL_NONE;
+        if (IS_NONE(code))
+            return 0;
+        if (IS_INT(code) || IS_BOOL(code))
+            return (int)(AS_INT(code) & 0xff);
+        Str *s = val_str(vm, code);
+        if (s && vm->err) {
+            if (vm->out)
+                fflush(vm->out);
+            fprintf(vm->err, "%s\n", s->data);
+        }
+        obj_decref(s);
+        return 1;
+    }
+    if (vm->tracing) {
+        rt_event ev = {0};
+        ev.kind = RT_EV_EXC_UNHANDLED;
+        ev.worker = -1;
+        ev.type = class_of(vm, exc)->name->data;
+        Str *s = val_str(vm, exc);
+        if (!s)
+            decref(vm_take_exc(vm));
+        ev.text = s ? s->data : NULL;
+        vm_emit(vm, &ev);
+        obj_decref(s);
+    }
+    exc_print(vm, exc, vm->err);
+    return is_instance(vm, exc, vm->c.KeyboardInterrupt) ? 130 : 1;
+}
+
+/* At the end of the program, as Python's exit does: wait for the jobs of
+ * every executor still running. */
+void aio_at_exit(VM *vm)
+{
+    for (int i = 0; i < vm->nexecutors; i++) {
+        ExecutorObj *e = vm->executors[i];
+        if (!e->shutdown && e->ex) {
+            e->shutdown = true;
+            rt_executor_shutdown(e->ex, true);
+        }
+    }
+    if (vm_has_exc(vm))
+        decref(vm_take_exc(vm));
+}
+
+/* Before the heap goes: stop every executor's threads. */
+void aio_shutdown(VM *vm)
+{
+    for (int i = 0; i < vm->nexecutors; i++) {
+        ExecutorObj *e = vm->executors[i];
+        if (e->ex && !e->shutdown) {
+            e->shutdown = true;
+            rt_executor_shutdown(e->ex, true);
+        }
+    }
+}
+
+/* Compiles and runs the Python half of asyncio in the module. */
+int aio_load_prelude(VM *vm, Module *m)
+{
+    const char *src = loopscope_prelude_asyncio;
+    size_t len = strlen(src);
+    rt_diags diags;
+    rt_diags_init(&diags, "<asyncio>", src, len);
+    ast_arena *arena = ast_arena_new();
+    ast_node *mod = arena ? ast_parse(src, len, arena, &diags) : NULL;
+    Code *code = mod ? compile_module(vm, mod, "<asyncio>", &diags, true)
+                     : NULL;
+    ast_arena_free(arena);
+    if (!code) {
+        if (diags.len && vm->err)
+            rt_diags_print(&diags, vm->err);
+        rt_diags_deinit(&diags);
+        if (!vm_has_exc(vm))
+            vm_raise_new(vm, vm->c.RuntimeError,
+                         "the asyncio prelude does not compile");
+        return -1;
+    }
+    rt_diags_deinit(&diags);
+    Value r = vm_run_module(vm, code, m);
+    obj_decref(code);
+    if (IS_ERR(r))
+        return -1;
+    decref(r);
+    return 0;
 }

@@ -620,6 +620,10 @@ struct rt_future {
     bool log_traceback;     /* exception set and never retrieved */
     bool is_task;
     uint64_t ref;           /* role detail: timer handle id, job id... */
+    /* An embedder's override of cancel() (a Python subclass of Future
+     * that defines cancel, like gather's future): rt_future_cancel calls
+     * it instead; it may call rt_future_cancel_base. NULL: none. */
+    bool (*cancel_hook)(rt_future *fut, rt_value msg);
 };
 
 /* Creates a pending future on `loop` with a reference for the caller. */
@@ -656,8 +660,12 @@ static inline bool rt_future_cancelled(const rt_future *f)
 int rt_future_set_result(rt_future *fut, rt_value result);
 int rt_future_set_exception(rt_future *fut, rt_value exc);
 
-/* cancel(msg): false when already done. */
+/* cancel(msg): false when already done. Virtual, as in asyncio: a task's
+ * cancel for a task, the cancel_hook when set. */
 bool rt_future_cancel(rt_future *fut, rt_value msg);
+
+/* Future.cancel itself, ignoring cancel_hook (super().cancel()). */
+bool rt_future_cancel_base(rt_future *fut, rt_value msg);
 
 /* Reads the outcome as Future.result() would: on RT_OK *out is a new
  * reference to the result; otherwise returns RT_ESTATE with *exc set to a
