@@ -609,14 +609,18 @@ def _strip_harness_frames(exc, seen=None):
     if exc is None or id(exc) in seen:
         return
     seen.add(id(exc))
-    here = os.path.abspath(__file__)
+    here = os.path.realpath(__file__)
+
+    def ours(tb):
+        return os.path.realpath(tb.tb_frame.f_code.co_filename) == here
+
     tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename == here:
+    while tb is not None and ours(tb):
         tb = tb.tb_next
     head = tb
     while tb is not None:
         nxt = tb.tb_next
-        while nxt is not None and nxt.tb_frame.f_code.co_filename == here:
+        while nxt is not None and ours(nxt):
             nxt = nxt.tb_next
         tb.tb_next = nxt
         tb = nxt
