@@ -328,6 +328,61 @@ class DeadlockTests(unittest.TestCase):
         self.assertTrue(err.startswith("loopscope: deadlock at t=2.0:"))
 
 
+class DeterminismTests(unittest.TestCase):
+    def test_sets_of_tasks_iterate_in_a_stable_order(self):
+        # all_tasks() in creation order, wait()'s sets in argument order,
+        # TaskGroup cancelling its tasks in creation order.
+        out, _, status = run("""
+            import asyncio
+            async def nap(name, d):
+                try:
+                    await asyncio.sleep(d)
+                except asyncio.CancelledError:
+                    print("cancelled", name)
+                    raise
+            async def fail():
+                await asyncio.sleep(1)
+                raise ValueError("x")
+            async def main():
+                ts = [asyncio.create_task(nap(f"t{i}", 1), name=f"t{i}")
+                      for i in range(8)]
+                print([t.get_name() for t in asyncio.all_tasks()])
+                done, pending = await asyncio.wait(ts[::-1])
+                print([t.get_name() for t in done])
+                try:
+                    async with asyncio.TaskGroup() as tg:
+                        for i in range(6):
+                            tg.create_task(nap(f"g{i}", 5))
+                        tg.create_task(fail())
+                except ExceptionGroup as eg:
+                    print(eg)
+            asyncio.run(main())
+            """)
+        self.assertEqual(status, 0)
+        names = [f"t{i}" for i in range(8)]
+        self.assertEqual(lines(out), [
+            str(["Task-1"] + names), str(names[::-1])]
+            + [f"cancelled g{i}" for i in range(6)]
+            + ["unhandled errors in a TaskGroup (1 sub-exception)"])
+
+    def test_run_cancels_leftover_tasks_in_creation_order(self):
+        out, _, status = run("""
+            import asyncio
+            async def leftover(i):
+                try:
+                    await asyncio.sleep(10)
+                finally:
+                    print("cleanup", i)
+            async def main():
+                for i in range(12):
+                    asyncio.create_task(leftover(i))
+                await asyncio.sleep(1)
+            asyncio.run(main())
+            """)
+        self.assertEqual((status, lines(out)),
+                         (0, [f"cleanup {i}" for i in range(12)]))
+
+
 class ProgramTests(unittest.TestCase):
     def test_argv_file_and_path(self):
         out, _, status = run("""

@@ -29,12 +29,12 @@ reproduce byte for byte, so every rule below is also a rule of the C runtime:
 
 Nothing here copies asyncio: the loop is CPython's own selector event loop,
 given a selector that moves the virtual clock instead of sleeping. A few
-hooks make CPython's own unordered choices deterministic; each is marked
-"Determinism" below and listed in tests/fidelity/README.md.
+hooks make CPython's own address-ordered choices (sets of tasks)
+deterministic; they are described under "Determinism" below.
 """
 
 import asyncio
-import asyncio.runners
+import asyncio.taskgroups
 import asyncio.tasks
 import builtins
 import concurrent.futures
@@ -542,29 +542,62 @@ class VirtualEventLoopPolicy(asyncio.DefaultEventLoopPolicy):
 
 
 # ---------------------------------------------------------------------------
-# Determinism: all_tasks() in creation order.
+# Determinism: CPython's sets of tasks, put in a stable order.
+#
+# asyncio keeps tasks in sets in a few places, and a set of tasks iterates in
+# an order that follows object addresses. Where that order shows in what a
+# program prints, the harness substitutes the order loopscope uses:
+#   * all_tasks(): creation order (so also asyncio.run's final cancellation);
+#   * asyncio.wait(): done and pending iterate in the order the awaitables
+#     were passed;
+#   * as_completed(): coroutines are wrapped in tasks in the order passed;
+#   * TaskGroup: aborting cancels the group's tasks in creation order.
 # ---------------------------------------------------------------------------
 
 _original_all_tasks = asyncio.tasks.all_tasks
+_original_wait = asyncio.tasks.wait
+_original_as_completed = asyncio.tasks.as_completed
+_original_taskgroup_init = asyncio.taskgroups.TaskGroup.__init__
 
 
 class _OrderedTaskSet(set):
-    """A set of tasks that iterates in task creation order. CPython's
-    all_tasks() returns a plain set, whose order follows object addresses,
-    so asyncio.run's final cancellation (and any loop over all_tasks())
-    would vary from run to run; loopscope uses creation order."""
+    """A set that iterates in a given order (the order of `ordered`,
+    restricted to current members), and prints like a plain set."""
 
-    def __init__(self, tasks, key):
-        super().__init__(tasks)
-        self._order = sorted(tasks, key=key)
+    def __init__(self, items, ordered):
+        super().__init__(items)
+        self._order = list(ordered)
 
     def __iter__(self):
-        return iter([task for task in self._order if task in self])
+        return iter([item for item in self._order if item in self])
 
     def __repr__(self):
         if not self:
             return "set()"
-        return "{" + ", ".join(repr(task) for task in self) + "}"
+        return "{" + ", ".join(repr(item) for item in self) + "}"
+
+
+class _InsertionOrderedSet:
+    """The little of a set that TaskGroup uses (add, discard, iteration,
+    len), iterating in insertion order."""
+
+    def __init__(self):
+        self._items = {}         # dict keys keep insertion order
+
+    def add(self, item):
+        self._items[item] = None
+
+    def discard(self, item):
+        self._items.pop(item, None)
+
+    def __contains__(self, item):
+        return item in self._items
+
+    def __iter__(self):
+        return iter(list(self._items))
+
+    def __len__(self):
+        return len(self._items)
 
 
 def _make_all_tasks(world):
@@ -572,8 +605,39 @@ def _make_all_tasks(world):
         """Return a set of all tasks for the loop."""
         if loop is None:
             loop = asyncio.events.get_running_loop()
-        return _OrderedTaskSet(_original_all_tasks(loop), world.task_key)
+        tasks = _original_all_tasks(loop)
+        return _OrderedTaskSet(tasks, sorted(tasks, key=world.task_key))
     return all_tasks
+
+
+async def _ordered_wait(fs, *, timeout=None,
+                        return_when=asyncio.ALL_COMPLETED):
+    """asyncio.wait, with done and pending iterating in argument order."""
+    if asyncio.isfuture(fs) or asyncio.iscoroutine(fs):
+        return await _original_wait(fs, timeout=timeout,
+                                    return_when=return_when)
+    given = list(fs)
+    done, pending = await _original_wait(given, timeout=timeout,
+                                         return_when=return_when)
+    return _OrderedTaskSet(done, given), _OrderedTaskSet(pending, given)
+
+
+def _ordered_as_completed(fs, *, timeout=None):
+    """asyncio.as_completed, wrapping coroutines in tasks in argument order
+    (CPython wraps them in the order of a set)."""
+    if not (asyncio.isfuture(fs) or asyncio.iscoroutine(fs)):
+        loop = asyncio.events._get_event_loop()
+        wrapped = {}
+        for f in fs:
+            if f not in wrapped:
+                wrapped[f] = asyncio.ensure_future(f, loop=loop)
+        fs = list(wrapped.values())
+    yield from _original_as_completed(fs, timeout=timeout)
+
+
+def _ordered_taskgroup_init(self, *args, **kwargs):
+    _original_taskgroup_init(self, *args, **kwargs)
+    self._tasks = _InsertionOrderedSet()
 
 
 # ---------------------------------------------------------------------------
@@ -581,8 +645,9 @@ def _make_all_tasks(world):
 # ---------------------------------------------------------------------------
 
 def install(world):
-    """Replaces the time functions, os.cpu_count, the thread pool class and
-    the event loop policy, and seeds random. Called once per process."""
+    """Replaces the time functions, os.cpu_count, the thread pool class, the
+    event loop policy and asyncio's set-ordered spots (see "Determinism"),
+    and seeds random. Called once per process."""
     for name in ("time", "monotonic", "perf_counter"):
         setattr(time, name, world.time)
     for name in ("time_ns", "monotonic_ns", "perf_counter_ns"):
@@ -595,8 +660,10 @@ def install(world):
     concurrent.futures.ThreadPoolExecutor = pool_class
     concurrent.futures.thread.ThreadPoolExecutor = pool_class
     all_tasks = _make_all_tasks(world)
-    asyncio.tasks.all_tasks = all_tasks
-    asyncio.all_tasks = all_tasks
+    asyncio.tasks.all_tasks = asyncio.all_tasks = all_tasks
+    asyncio.tasks.wait = asyncio.wait = _ordered_wait
+    asyncio.tasks.as_completed = asyncio.as_completed = _ordered_as_completed
+    asyncio.taskgroups.TaskGroup.__init__ = _ordered_taskgroup_init
     asyncio.set_event_loop_policy(VirtualEventLoopPolicy(world))
 
 
