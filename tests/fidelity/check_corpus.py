@@ -147,8 +147,10 @@ def check(path, plain, corpus_shape):
     if a[2] == "timeout":
         problems.append("vclock run timed out")
     if plain:
-        vclock_only = "[vclock-only" in source.split("\n", 3)[0] + (
-            "" if corpus_shape else source[:600])
+        # Corpus files say "[vclock-only: why]" in their first line; a lesson
+        # says in its docstring that python3 "would hang forever".
+        head = lines[0] if corpus_shape else source[:800]
+        vclock_only = "[vclock-only" in head or "hang here forever" in head
         p = run([sys.executable, name], folder, timeout=60)
         same = p[0] == a[0] and p[2] == a[2]
         if not same and not vclock_only:
