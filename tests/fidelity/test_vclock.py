@@ -443,5 +443,57 @@ class ProgramTests(unittest.TestCase):
         self.assertEqual(lines(err)[-1], "RuntimeError: lost")
 
 
+class CompareTests(unittest.TestCase):
+    """compare.py, with stand-in simulators written as small scripts."""
+
+    def compare(self, fake_body, scenario):
+        with tempfile.TemporaryDirectory() as folder:
+            fake = os.path.join(folder, "fake_loopscope")
+            with open(fake, "w") as f:
+                f.write(f"#!{sys.executable}\n" + textwrap.dedent(fake_body))
+            os.chmod(fake, 0o755)
+            path = os.path.join(folder, "scenario.py")
+            with open(path, "w") as f:
+                f.write(textwrap.dedent(scenario))
+            proc = subprocess.run(
+                [sys.executable, os.path.join(HERE, "compare.py"),
+                 "--loopscope", fake, path],
+                capture_output=True, text=True, timeout=120)
+            return proc.stdout, proc.returncode
+
+    SCENARIO = """
+        import asyncio
+        async def main():
+            await asyncio.sleep(1)
+            print("t =", asyncio.get_running_loop().time())
+            raise KeyError("k")
+        asyncio.run(main())
+        """
+
+    def test_agreeing_runs_pass(self):
+        # A "simulator" that is the harness itself must agree with it.
+        out, status = self.compare(f"""
+            import os, sys
+            assert sys.argv[1] == "run"
+            os.execv(sys.executable, [sys.executable, {VCLOCK!r}] + sys.argv[2:])
+            """, self.SCENARIO)
+        self.assertEqual(status, 0, out)
+        self.assertTrue(out.startswith("ok "))
+
+    def test_differences_are_reported(self):
+        out, status = self.compare("""
+            import sys
+            print("t = 1.0000001")
+            sys.stderr.write("KeyError: 'j'\\n")
+            sys.exit(2)
+            """, self.SCENARIO)
+        self.assertEqual(status, 1)
+        self.assertIn("MISMATCH", out)
+        self.assertIn("-t = 1.0", out)
+        self.assertIn("+t = 1.0000001", out)
+        self.assertIn("exit status: python3 vclock.py 1, loopscope run 2", out)
+        self.assertIn("\"KeyError: 'k'\"", out)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -54,19 +54,8 @@ import time
 import types
 import weakref
 
-# The functions this module replaces, kept so that the harness itself can
-# still use real time where it must (it never needs to).
-_REAL_TIME = {name: getattr(time, name) for name in (
-    "time", "monotonic", "perf_counter", "sleep",
-    "time_ns", "monotonic_ns", "perf_counter_ns")}
-
 # The deadlock report's exit status, as loopscope's headless runs use it.
 DEADLOCK_STATUS = 3
-
-
-class HarnessError(RuntimeError):
-    """Raised when a scenario does something the virtual clock cannot model
-    (a worker blocking on anything but time.sleep, for example)."""
 
 
 def _fail(message):
