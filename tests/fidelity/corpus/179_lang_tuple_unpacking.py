@@ -8,7 +8,7 @@ for i, (name, score) in enumerate([("ann", 9), ("bob", 7)]):
     print(i, name, score)
 t = 1,
 print(t, len(t), type(t).__name__, (1, 2) + (3,), (0,) * 3)
-first, *rest = [1, 2, 3, 4]
+first, rest = [1, [2, 3, 4]]
 print(first, rest)
 try:
     p, q = [1, 2, 3]
