@@ -1991,7 +1991,7 @@ void builtins_init(VM *vm)
     class_add_method(vm, c->property, "setter", m_property_setter);
     class_add_method(vm, c->TextIO, "write", io_write);
     class_add_method(vm, c->TextIO, "flush", io_flush);
-    static Class **const exported[] = {
+    Class **const exported[] = {
         &vm->c.object, &vm->c.int_, &vm->c.float_, &vm->c.bool_, &vm->c.str,
         &vm->c.bytes, &vm->c.list, &vm->c.tuple, &vm->c.dict, &vm->c.set,
         &vm->c.frozenset, &vm->c.range, &vm->c.slice, &vm->c.type,

@@ -569,11 +569,8 @@ static void st_resolve(SymTab *st, Scope *s)
                          !(y->flags & (SYM_GLOBAL | SYM_NONLOCAL));
             if (local || (y->flags & SYM_GLOBAL))
                 continue;
-            if (s->kind == SC_CLASS && !(y->flags & SYM_NONLOCAL) &&
-                y->name[0] != '.')
-                ; /* class bodies look names up dynamically, but may still
-                     capture enclosing function locals below */
-            /* Search enclosing function scopes. */
+            /* Search enclosing function scopes (class bodies look names
+             * up dynamically, but may still capture a function's locals). */
             Scope *p = s->parent;
             while (p) {
                 if (p->kind == SC_FUNCTION) {
@@ -587,8 +584,7 @@ static void st_resolve(SymTab *st, Scope *s)
                         p = NULL;
                         break;
                     }
-                    if (py && (py->flags & (SYM_NONLOCAL | SYM_FREE)))
-                        ; /* pass through: it is free there too */
+                    /* A name that is free there too passes through. */
                 } else if (p->kind == SC_MODULE) {
                     p = NULL;
                     break;
@@ -1207,10 +1203,9 @@ static void compile_joined(Compiler *c, ast_node *n)
             compile_expr(c, v);
         }
     }
+    /* A lone constant or formatted value is already a str. */
     if (vals->len > 1)
         emit(c, OP_BUILD_STRING, vals->len);
-    else if (vals->items[0]->kind != AST_FORMATTED_VALUE)
-        ; /* a lone constant is already a str */
 }
 
 /* Comprehension loops, compiled inline. `depth` counts the iterators on

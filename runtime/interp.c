@@ -111,7 +111,6 @@ static int bootstrap(VM *vm)
     type->hdr.type = &type->rtt;
     type->hdr.refs = 2; /* itself as its class, and vm->c.type */
     type->rtt.name = "type";
-    extern void obj_install_destroy(Class * c);
     obj_install_destroy(type);
     type->vm = vm;
     type->layout = LAYOUT_CLASS;
@@ -133,12 +132,17 @@ static int bootstrap(VM *vm)
     obj_incref(vm->c.object);
     Class *boot[] = {type, vm->c.object, vm->c.str, vm->c.dict, vm->c.tuple};
     for (int i = 0; i < 5; i++) {
-        boot[i]->dict = dict_new(vm);
-        boot[i]->name = str_from_cstr(vm, boot[i]->rtt.name);
+        if (!boot[i]->dict)
+            boot[i]->dict = dict_new(vm);
+        if (!boot[i]->name) {
+            boot[i]->name = str_from_cstr(vm, boot[i]->rtt.name);
+            if (boot[i]->name) {
+                boot[i]->qualname = boot[i]->name;
+                obj_incref(boot[i]->name);
+            }
+        }
         if (!boot[i]->dict || !boot[i]->name)
             return -1;
-        boot[i]->qualname = boot[i]->name;
-        obj_incref(boot[i]->name);
     }
     return 0;
 }
@@ -217,7 +221,7 @@ static int make_classes(VM *vm)
 
 static void intern_names(VM *vm)
 {
-#define INTERN_NAME(f, n) vm->n.f = str_intern_cstr(vm, n);
+#define INTERN_NAME(field, text) vm->n.field = str_intern_cstr(vm, text);
     VM_NAMES(INTERN_NAME)
 #undef INTERN_NAME
 }

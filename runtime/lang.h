@@ -505,6 +505,7 @@ typedef struct TaskObj {
 typedef struct LoopObj {
     Obj hdr;
     rt_loop *loop;       /* owned */
+    bool executor_shutdown_called;
     Value handler;       /* exception handler callable, or none */
     Value default_executor;
     bool debug;
@@ -677,7 +678,25 @@ struct VM {
     Obj *repr_stack[64];    /* containers being repr'd (cycle guard) */
     Value memory_error;     /* a preallocated MemoryError */
     const char *display_filename; /* the scenario path in tracebacks */
+    bool event_loop_set;    /* set_event_loop was called (policy state) */
+    bool aborting;          /* a deadlock ends the run: no handlers run */
+    bool pending_exit;      /* a callback raised SystemExit/KeyboardInterrupt */
+    struct {
+        rt_job *job;
+        VMThread *thread;
+    } jobs[256];            /* interpreter threads of running jobs */
+    int njobs;
+    ExecutorObj *executors[64]; /* live executors (borrowed) */
+    int nexecutors;
+    int executor_counter;   /* ThreadPoolExecutor-N names */
+    int block_line;         /* where time.sleep blocks the loop */
+    const char *block_func;
+    Class *c_job;           /* the hidden class of executor jobs */
 };
+
+/* Creating and destroying an interpreter (interp.c). */
+VM *vm_new(const VMConfig *cfg);
+void vm_free(VM *vm);
 
 /* ------------------------------------------------------------------------ */
 /* object.c: allocation, lifetime, classes                                  */
@@ -726,6 +745,8 @@ void class_add_static(VM *vm, Class *c, const char *name, NativeFn fn);
 
 Value native_new(VM *vm, const char *name, NativeFn fn, Value bound,
                  void *data);
+/* Gives a class made by hand (bootstrapping) the shared destroy. */
+void obj_install_destroy(Class *c);
 
 /* Heap setup and teardown (frees every object still alive). */
 int vm_heap_init(VM *vm);
@@ -964,6 +985,16 @@ void builtins_init(VM *vm);
 Value vm_import(VM *vm, Str *name);            /* module object or error */
 Module *module_new(VM *vm, const char *name);
 void mod_time_init(VM *vm);
+/* asyncio glue (mod_asyncio.c). */
+Value aio_get_event_loop(VM *vm, bool warn);
+Value aio_task_create(VM *vm, LoopObj *lo, Value coro, Value name);
+void aio_callback_failed(VM *vm, LoopObj *lo, rt_handle *h);
+Value aio_runner_close(VM *vm, Value loop);
+void aio_report_deadlock(VM *vm, LoopObj *lo);
+int aio_report_uncaught(VM *vm, Value exc);
+void aio_at_exit(VM *vm);
+void aio_shutdown(VM *vm);
+int aio_load_prelude(VM *vm, Module *m);
 void mod_random_init(VM *vm);
 void mod_asyncio_init(VM *vm);
 Value mod_asyncio_module(VM *vm);

@@ -21,6 +21,17 @@
 
 extern const char loopscope_prelude_asyncio[];
 
+static bool cancel_override(rt_future *fut, rt_value msg);
+static int no_keywords_here(VM *vm, const char *name, Tuple *kw);
+static Value l_shutdown_default_executor(VM *vm, Value *args, int nargs,
+                                         Tuple *kw);
+static Value l_shutdown_asyncgens(VM *vm, Value *args, int nargs, Tuple *kw);
+static Value l_set_default_executor(VM *vm, Value *args, int nargs,
+                                    Tuple *kw);
+static Value h_cancel(VM *vm, Value *args, int nargs, Tuple *kw);
+static Value h_cancelled(VM *vm, Value *args, int nargs, Tuple *kw);
+static Value h_when(VM *vm, Value *args, int nargs, Tuple *kw);
+
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                  */
 /* ------------------------------------------------------------------------ */
@@ -301,6 +312,13 @@ static Value f_get_loop(VM *vm, Value *args, int nargs, Tuple *kw)
     return l;
 }
 
+static Value f_cancel_message(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    Value m = FSELF->cancel_msg;
+    incref(m);
+    return m;
+}
+
 static Value f_make_cancelled_error(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     Value e = rt_future_make_cancelled_error(FSELF);
@@ -313,9 +331,18 @@ static Value f_make_cancelled_error(VM *vm, Value *args, int nargs, Tuple *kw)
 static Value ctor_future(VM *vm, Class *cls, Value *args, int nargs,
                          Tuple *kw)
 {
-    Value a[1];
-    if (args_parse(vm, "Future", args, nargs, kw, "$loop", a) < 0)
-        return VAL_ERR;
+    Value a[1] = {VAL_ERR};
+    if (cls == vm->c.Future) {
+        if (args_parse(vm, "Future", args, nargs, kw, "$loop", a) < 0)
+            return VAL_ERR;
+    } else {
+        /* A subclass's __init__ takes its own arguments; only loop= is
+         * Future's. */
+        int npos = nargs - (kw ? (int)kw->len : 0);
+        for (int i = 0; kw && i < kw->len; i++)
+            if (AS_STR(kw->items[i]) == vm->n.loop)
+                a[0] = args[npos + i];
+    }
     LoopObj *lo = IS_ERR(a[0]) || IS_NONE(a[0]) ? NULL : loop_of(vm, a[0]);
     if (!lo) {
         Value l = aio_get_event_loop(vm, false);
@@ -603,8 +630,6 @@ int aio_repr_into(VM *vm, SBuf *b, Value v)
         else
             future_repr_info(vm, b, f);
         sb_adds(b, " name=");
-        rt_strbuf tmp;
-        (void)tmp;
         Str *nm = str_from_cstr(vm, t->t.name);
         if (!nm || val_repr_into(vm, b, val_obj(nm)) < 0) {
             obj_decref(nm);
@@ -2004,6 +2029,13 @@ static Value a_get_running_loop(VM *vm, Value *args, int nargs, Tuple *kw)
     return vm->running_loop;
 }
 
+static Value a_get_running_loop_opt(VM *vm, Value *args, int nargs,
+                                    Tuple *kw)
+{
+    incref(vm->running_loop);
+    return vm->running_loop;
+}
+
 static Value a_get_event_loop(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     if (args_parse(vm, "get_event_loop", args, nargs, kw, "", NULL) < 0)
@@ -2252,6 +2284,8 @@ void mod_asyncio_init(VM *vm)
     c->ThreadPoolExecutor = class_new(vm, "ThreadPoolExecutor", c->object,
                                       LAYOUT_EXECUTOR, sizeof(ExecutorObj),
                                       "concurrent.futures");
+    vm->c_job = class_new(vm, "_Job", c->object, LAYOUT_PRIMITIVE,
+                          sizeof(JobCtx), "asyncio");
     c->Future->ctor = ctor_future;
     c->Future->subclassable = true;
     c->Task->ctor = ctor_task;
@@ -2269,6 +2303,7 @@ void mod_asyncio_init(VM *vm)
         {"remove_done_callback", f_remove_done_callback},
         {"get_loop", f_get_loop},
         {"_make_cancelled_error", f_make_cancelled_error},
+        {"_cancel_message", f_cancel_message},
     };
     for (size_t i = 0; i < sizeof fmethods / sizeof fmethods[0]; i++)
         class_add_method(vm, c->Future, fmethods[i].name, fmethods[i].fn);
@@ -2332,6 +2367,7 @@ Value mod_asyncio_module(VM *vm)
     } fns[] = {
         {"run", a_run}, {"sleep", a_sleep},
         {"get_running_loop", a_get_running_loop},
+        {"_get_running_loop", a_get_running_loop_opt},
         {"get_event_loop", a_get_event_loop},
         {"new_event_loop", a_new_event_loop},
         {"set_event_loop", a_set_event_loop}, {"create_task", a_create_task},

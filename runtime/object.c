@@ -485,6 +485,8 @@ void class_update_slots(VM *vm, Class *c)
     c->version++;
 }
 
+void obj_install_destroy(Class *c) { c->rtt.destroy = obj_destroy; }
+
 Value native_new(VM *vm, const char *name, NativeFn fn, Value bound,
                  void *data)
 {

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -844,6 +845,33 @@ void rt_job_set_exception(rt_job *job, rt_value exc);
 rt_job *rt_job_current(void);
 uint64_t rt_job_id(const rt_job *job);
 int rt_job_worker(const rt_job *job);
+
+/* ------------------------------------------------------------------------ */
+/* Scenarios: running a Python asyncio file                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Exit statuses of a run, as the command line documents them. */
+enum {
+    RT_EXIT_OK = 0,        /* the scenario finished */
+    RT_EXIT_EXCEPTION = 1, /* an exception escaped (traceback printed) */
+    RT_EXIT_BAD_INPUT = 2, /* unreadable file, syntax or unsupported code */
+    RT_EXIT_DEADLOCK = 3   /* every task waits and nothing is scheduled */
+};
+
+typedef struct rt_scenario_options {
+    const char *path;      /* the scenario file */
+    bool real_time;        /* the real clock instead of the virtual one */
+    bool check_only;       /* parse and compile, do not run */
+    rt_event_hook hook;    /* every event of the run, or NULL */
+    void *hook_data;
+    FILE *out, *err;       /* what the scenario prints (NULL: stdout and
+                              stderr) */
+} rt_scenario_options;
+
+/* Runs a scenario as `python3 FILE` would, printing what it prints; errors
+ * in the file are reported as "file:line:col: message" with the line and a
+ * caret. Returns one of the RT_EXIT_ statuses. */
+int rt_scenario_run(const rt_scenario_options *opt);
 
 #ifdef __cplusplus
 }
