@@ -415,9 +415,10 @@ static bool decimal_tail(lexer *lx)
             adv(lx);
         if (peek(lx, 0) != '_')
             return true;
+        int ucol = lx->col; /* CPython points at the underscore */
         adv(lx);
         if (!is_digit(peek(lx, 0))) {
-            lex_error(lx, lx->line, lx->col, "invalid decimal literal");
+            lex_error(lx, lx->line, ucol, "invalid decimal literal");
             return false;
         }
     }
@@ -510,7 +511,9 @@ static void number(lexer *lx)
                               "invalid digit '%c' in %s literal", c, what);
                     ok = false;
                 } else if (!any || lx->text[lx->pos - 1] == '_') {
-                    lex_error(lx, lx->line, lx->col, "invalid %s literal",
+                    /* At the last character taken: the prefix letter or
+                     * the stray underscore, as CPython reports it. */
+                    lex_error(lx, lx->line, lx->col - 1, "invalid %s literal",
                               what);
                     ok = false;
                 }
@@ -541,8 +544,8 @@ static void number(lexer *lx)
                                               peek(lx, 1) == '0'))
                     adv(lx);
                 if (peek(lx, 0) == '_') {
-                    adv(lx);
                     lex_error(lx, lx->line, lx->col, "invalid decimal literal");
+                    adv(lx);
                     ok = false;
                 } else if (is_digit(peek(lx, 0))) {
                     nonzero_after = true;

@@ -979,6 +979,11 @@ static bool call_args(parser *p, ast_node *call, const lx_token *open)
             k->u.keyword.value = expression(p);
             if (!k->u.keyword.value)
                 return false;
+            if (kind(p) == LX_KW_FOR) {
+                fail_tok(p, t, "invalid syntax. Maybe you meant '==' or ':=' "
+                               "instead of '='?");
+                return false;
+            }
             for (int i = 0; i < kws.len; i++) {
                 ast_node *o = kws.items[i];
                 if (o->u.keyword.arg.s &&
@@ -1100,7 +1105,7 @@ static ast_node *slice_item(parser *p)
 /* '[' slices ']' after a primary. */
 static ast_node *subscript(parser *p, ast_node *value)
 {
-    const lx_token *open = advance(p);
+    advance(p); /* '[' */
     if (kind(p) == LX_RSQB)
         return fail_tok(p, cur(p), "invalid syntax");
     ast_node *first = slice_item(p);
@@ -1136,7 +1141,6 @@ static ast_node *subscript(parser *p, ast_node *value)
     }
     if (kind(p) != LX_RSQB)
         return missing_comma(p, slice);
-    (void)open;
     advance(p);
     ast_node *s = mk_at(p, AST_SUBSCRIPT, value);
     if (!s)
@@ -2044,8 +2048,6 @@ static ast_node *strings(parser *p)
 static bool params(parser *p, vec *out, lx_kind closer, bool lambda)
 {
     bool seen_default = false, seen_star = false, seen_kwargs = false;
-    const lx_token *bare_star = NULL;
-    int kwonly_after_bare = 0;
     while (kind(p) != closer) {
         const lx_token *t = cur(p);
         if (seen_kwargs) {
@@ -2067,7 +2069,6 @@ static bool params(parser *p, vec *out, lx_kind closer, bool lambda)
             advance(p);
             seen_star = true;
             if (kind(p) == LX_COMMA || kind(p) == closer) {
-                bare_star = t;
                 if (kind(p) == closer || peek_kind(p, 1) == LX_DOUBLESTAR ||
                     peek_kind(p, 1) == closer) {
                     fail_tok(p, t, "named arguments must follow bare *");
@@ -2131,8 +2132,6 @@ static bool params(parser *p, vec *out, lx_kind closer, bool lambda)
             fail_tok(p, nt, "non-default argument follows default argument");
             return false;
         }
-        if (pk == AST_PARAM_KWONLY && bare_star)
-            kwonly_after_bare++;
         if (!push(p, out, fin(p, param)))
             return false;
         if (kind(p) == closer)
@@ -2143,7 +2142,6 @@ static bool params(parser *p, vec *out, lx_kind closer, bool lambda)
         }
         advance(p);
     }
-    (void)kwonly_after_bare;
     return true;
 }
 
@@ -2556,7 +2554,7 @@ static ast_node *funcdef(parser *p, const lx_token *async_tok, vec decorators,
 /* class NAME ['(' bases ')'] ':' block. */
 static ast_node *classdef(parser *p, vec decorators, const lx_token *first)
 {
-    const lx_token *t = advance(p); /* class */
+    advance(p); /* class */
     ast_node *n = mk_tok(p, AST_CLASS_DEF, first);
     if (!n)
         return NULL;
@@ -2593,7 +2591,6 @@ static ast_node *classdef(parser *p, vec decorators, const lx_token *first)
         }
         n->u.class_def.bases = call.u.call.args;
     }
-    (void)t;
     if (!header_colon(p, NULL, true) ||
         !scoped_block(p, &n->u.class_def.body, "class definition",
                       first->line, SCOPE_CLASS))
