@@ -369,9 +369,12 @@ static void indentation(lexer *lx)
         }
     } else if (col > top) {
         if (lx->nindents + 1 > MAX_INDENT) {
+            /* Fatal, as in CPython: going on would report every deeper
+             * line again. */
             lex_error(lx, lx->line, lx->col,
                       "too many levels of indentation");
             emit(lx, LX_ERROR, lx->pos, lx->line, lx->col);
+            lx->stop = true;
             return;
         }
         if (altcol <= alttop) {

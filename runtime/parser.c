@@ -44,8 +44,11 @@
 #include "rt.h"
 
 /* Nested expressions (parentheses, lambdas, conditional expressions,
- * powers) the parser recurses through; beyond the lexer's 200 brackets. */
-#define MAX_DEPTH 250
+ * powers) the parser recurses through. A bracket costs at most two levels
+ * (its contents, and a lambda or conditional inside it), so the lexer's
+ * limit of 200 brackets is the one users meet. A level costs about 250
+ * bytes of C stack (1 KB under ASan). */
+#define MAX_DEPTH 400
 /* Errors kept per file; the parser stops once twice as many were found
  * (the lexer's and the parser's interleave; the first ones by position
  * are kept). */
@@ -368,7 +371,12 @@ static bool str_eq(ast_str a, ast_str b)
 static bool enter(parser *p)
 {
     if (p->depth >= MAX_DEPTH) {
-        fail_tok(p, cur(p), "too many nested parentheses");
+        lx_kind k = kind(p);
+        if (k == LX_LPAR || k == LX_LSQB || k == LX_LBRACE)
+            fail_tok(p, cur(p), "too many nested parentheses");
+        else
+            fail_tok(p, cur(p), "expression nested too deeply (more than "
+                                "%d levels)", MAX_DEPTH);
         return false;
     }
     p->depth++;
@@ -1177,18 +1185,11 @@ static ast_node *primary(parser *p)
             if (!c)
                 return NULL;
             c->u.call.func = n;
-            if (!enter(p))
-                return NULL;
-            bool ok = call_args(p, c, open);
-            leave(p);
-            if (!ok)
+            if (!call_args(p, c, open))
                 return NULL;
             n = fin(p, c);
         } else if (k == LX_LSQB) {
-            if (!enter(p))
-                return NULL;
             n = subscript(p, n);
-            leave(p);
         } else {
             break;
         }
@@ -2570,11 +2571,7 @@ static ast_node *classdef(parser *p, vec decorators, const lx_token *first)
         const lx_token *open = advance(p);
         ast_node call;
         memset(&call, 0, sizeof call);
-        if (!enter(p))
-            return NULL;
-        bool ok = call_args(p, &call, open);
-        leave(p);
-        if (!ok)
+        if (!call_args(p, &call, open))
             return NULL;
         if (call.u.call.keywords.len > 0) {
             ast_node *k = call.u.call.keywords.items[0];
@@ -3098,13 +3095,28 @@ static bool statement(parser *p, vec *out)
 /* The tree's height                                                        */
 /* ------------------------------------------------------------------------ */
 
-/* An explicit stack for measuring the tree without recursion. */
+/* One node waiting on the explicit stack that measures the tree. */
+typedef struct hentry {
+    const ast_node *node;
+    const ast_node *anchor; /* the outermost expression above it, where a
+                               too-deep tree is reported (NULL: none yet) */
+    int depth;              /* its level; the MODULE is level 1 */
+} hentry;
+
+/* An explicit stack for measuring the tree without recursion. `parent` is
+ * the node whose children are being pushed and `anchor` its anchor. */
 typedef struct hstack {
-    const ast_node **nodes;
-    int *depths;
+    hentry *items;
     int len, cap;
+    const ast_node *parent, *anchor;
     bool failed; /* out of memory */
 } hstack;
+
+/* Statement-like nodes, below which a new expression anchor starts. */
+static bool is_stmt_kind(ast_kind k)
+{
+    return k <= AST_IMPORT_FROM || k == AST_EXCEPT_HANDLER;
+}
 
 static void hpush(hstack *s, const ast_node *n, int depth)
 {
@@ -3112,23 +3124,21 @@ static void hpush(hstack *s, const ast_node *n, int depth)
         return;
     if (s->len == s->cap) {
         int cap = s->cap ? s->cap * 2 : 256;
-        const ast_node **nodes = rt_realloc(s->nodes, (size_t)cap * sizeof *nodes);
-        if (!nodes) {
+        hentry *items = rt_realloc(s->items, (size_t)cap * sizeof *items);
+        if (!items) {
             s->failed = true;
             return;
         }
-        s->nodes = nodes;
-        int *depths = rt_realloc(s->depths, (size_t)cap * sizeof *depths);
-        if (!depths) {
-            s->failed = true;
-            return;
-        }
-        s->depths = depths;
+        s->items = items;
         s->cap = cap;
     }
-    s->nodes[s->len] = n;
-    s->depths[s->len] = depth;
-    s->len++;
+    hentry *e = &s->items[s->len++];
+    e->node = n;
+    e->depth = depth;
+    e->anchor = s->anchor;
+    if (!e->anchor && (!s->parent || is_stmt_kind(s->parent->kind)) &&
+        !is_stmt_kind(n->kind))
+        e->anchor = n;
 }
 
 static void hpush_list(hstack *s, ast_list l, int depth)
@@ -3291,32 +3301,35 @@ static void hpush_children(hstack *s, const ast_node *n, int d)
     }
 }
 
-/* Refuses a tree deeper than AST_MAX_DEPTH (reported at the first node
- * found too deep). Returns false after reporting or when out of memory. */
+/* Refuses a tree deeper than AST_MAX_DEPTH, reported at the outermost
+ * expression around the first node found too deep (or that node, when it
+ * is a statement). Returns false after reporting or when out of memory. */
 static bool check_height(parser *p, const ast_node *root)
 {
     hstack s = {0};
     bool ok = true;
     hpush(&s, root, 1);
     while (s.len > 0 && !s.failed) {
-        s.len--;
-        const ast_node *n = s.nodes[s.len];
-        int d = s.depths[s.len];
-        if (d > AST_MAX_DEPTH) {
-            report(p, n->line, n->col,
+        hentry e = s.items[--s.len];
+        if (e.depth > AST_MAX_DEPTH) {
+            const ast_node *at = e.anchor ? e.anchor : e.node;
+            report(p, at->line, at->col,
                    "expression too complex: nested more than %d levels deep",
                    AST_MAX_DEPTH);
             ok = false;
             break;
         }
-        hpush_children(&s, n, d + 1);
+        /* A statement's children start new anchors; an expression's
+         * inherit the anchor of the expression. */
+        s.parent = e.node;
+        s.anchor = is_stmt_kind(e.node->kind) ? NULL : e.anchor;
+        hpush_children(&s, e.node, e.depth + 1);
     }
     if (s.failed) {
         out_of_memory(p);
         ok = false;
     }
-    rt_free(s.nodes);
-    rt_free(s.depths);
+    rt_free(s.items);
     return ok;
 }
 
