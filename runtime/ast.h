@@ -273,6 +273,11 @@ void rt_diags_print(const rt_diags *d, void *out);
 /* Parsing                                                                  */
 /* ------------------------------------------------------------------------ */
 
+/* The deepest tree ast_parse returns (the MODULE node is level 1): deeper
+ * input is refused with an error, so that code walking a tree recursively
+ * (the compiler, ast_dump) needs at most this many C stack frames. */
+#define AST_MAX_DEPTH 1000
+
 /* Parses a whole file. Returns the MODULE node, or NULL when there were
  * errors (all of them in `diags`, recovering at statement boundaries so
  * that one error does not hide the next). Nodes live in `arena`. */

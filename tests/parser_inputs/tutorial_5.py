@@ -1,0 +1,7 @@
+# From /work/shared/seed/asyncio-tutorial.txt (example 5), indentation restored.
+async def hello_world():
+    print("Hello")
+    await asyncio.sleep(1)
+    print("World")
+
+asyncio.run(hello_world())
