@@ -1915,17 +1915,6 @@ Value vm_import(VM *vm, Str *name)
     if (IS_ERR(m))
         return vm_raise_new(vm, vm->c.ModuleNotFoundError,
                             "No module named '%s'", name->data);
-    /* `import a.b` evaluates to the top-level package. */
-    const char *dot = strchr(name->data, '.');
-    if (dot) {
-        Str *top = str_new(vm, name->data, (size_t)(dot - name->data));
-        if (!top)
-            return VAL_ERR;
-        Value t = dict_get_str(vm->modules, top);
-        obj_decref(top);
-        if (!IS_ERR(t))
-            m = t;
-    }
     incref(m);
     return m;
 }

@@ -2140,26 +2140,17 @@ static void compile_import(Compiler *c, ast_node *n)
         emit(c, OP_IMPORT_NAME, name_idx(c, name));
         const char *dot = strchr(name, '.');
         if (a->u.alias.asname.s) {
-            if (dot) {
-                /* `import a.b as c` binds the submodule. */
-                const char *p = name;
-                while ((dot = strchr(p, '.'))) {
-                    p = dot + 1;
-                    const char *q = strchr(p, '.');
-                    size_t len = q ? (size_t)(q - p) : strlen(p);
-                    char buf[128];
-                    snprintf(buf, sizeof buf, "%.*s", (int)len, p);
-                    emit(c, OP_IMPORT_FROM, name_idx(c, buf));
-                    emit(c, OP_ROT_TWO, 0);
-                    emit(c, OP_POP_TOP, 0);
-                }
-            }
+            /* `import a.b as c` binds the submodule itself. */
             compile_name(c, a->u.alias.asname.s, CTX_STORE);
-        } else {
+        } else if (dot) {
+            /* `import a.b` imports a.b, then binds the package a. */
             char top[128];
-            snprintf(top, sizeof top, "%.*s",
-                     dot ? (int)(dot - name) : (int)strlen(name), name);
+            snprintf(top, sizeof top, "%.*s", (int)(dot - name), name);
+            emit(c, OP_POP_TOP, 0);
+            emit(c, OP_IMPORT_NAME, name_idx(c, top));
             compile_name(c, top, CTX_STORE);
+        } else {
+            compile_name(c, name, CTX_STORE);
         }
     }
 }
@@ -2800,4 +2791,32 @@ void code_destroy(VM *vm, Code *co)
     obj_decref(co->qualname);
     obj_decref(co->filename);
     decref(co->doc);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Disassembly (for debugging the compiler: LOOPSCOPE_DIS=1)                */
+/* ------------------------------------------------------------------------ */
+
+static const char *const op_names[] = {
+#define OP_NAME(n) #n,
+    OPCODES(OP_NAME)
+#undef OP_NAME
+};
+
+void code_disassemble(Code *co, FILE *out)
+{
+    fprintf(out, "== %s (locals %d, cells %d, frees %d, stack %d)\n",
+            co->qualname ? co->qualname->data : "?", co->nlocals, co->ncells,
+            co->nfrees, co->stacksize);
+    for (int i = 0; i < co->nexc; i++)
+        fprintf(out, "   exc [%u, %u) -> %u depth %u\n", co->exc[i].start,
+                co->exc[i].end, co->exc[i].target, co->exc[i].depth);
+    for (int i = 0; i < co->nops; i++) {
+        Opcode op = OP_OF(co->ops[i]);
+        fprintf(out, "%4d %5d  %-24s %u\n", co->lines[i], i,
+                op < OP__COUNT ? op_names[op] : "???", ARG_OF(co->ops[i]));
+    }
+    for (int i = 0; i < co->nconsts; i++)
+        if (IS_LAYOUT(co->consts[i], CODE))
+            code_disassemble((Code *)AS_OBJ(co->consts[i]), out);
 }

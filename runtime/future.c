@@ -345,7 +345,7 @@ int rt_future_result(rt_future *fut, rt_value *out, rt_value *exc)
 {
     *out = RT_NONE;
     *exc = RT_NONE;
-    int r = not_finished(fut, exc, "Result is not ready.");
+    int r = not_finished(fut, exc, "Result is not set.");
     if (r < 0)
         return r;
     fut->log_traceback = false;

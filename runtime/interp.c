@@ -367,6 +367,31 @@ static void host_describe(void *data, rt_value v, rt_describe how, char *buf,
         snprintf(buf, size, "%s", c->name ? c->name->data : "?");
         return;
     }
+    if (how == RT_DESCRIBE_NAME) {
+        const char *name = NULL;
+        if (IS_LAYOUT(v, FUTURE)) {
+            Value l = ((FutureObj *)AS_OBJ(v))->label;
+            name = IS_STR(l) ? AS_STR(l)->data : NULL;
+        } else if (IS_LAYOUT(v, TASK)) {
+            name = ((rt_task *)AS_OBJ(v))->name;
+        } else if (IS_LAYOUT(v, FUNCTION)) {
+            name = ((Function *)AS_OBJ(v))->qualname->data;
+        } else if (IS_LAYOUT(v, NATIVE)) {
+            name = ((Native *)AS_OBJ(v))->name;
+        } else if (IS_LAYOUT(v, BOUND)) {
+            Value f = ((Bound *)AS_OBJ(v))->func;
+            if (IS_LAYOUT(f, FUNCTION))
+                name = ((Function *)AS_OBJ(f))->qualname->data;
+            else if (IS_LAYOUT(f, NATIVE))
+                name = ((Native *)AS_OBJ(f))->name;
+        } else if (IS_TUPLE(v) && AS_TUPLE(v)->len > 0) {
+            /* A call_soon argument tuple: (callable, *args). */
+            host_describe(data, AS_TUPLE(v)->items[0], how, buf, size);
+            return;
+        }
+        snprintf(buf, size, "%s", name ? name : "");
+        return;
+    }
     s = how == RT_DESCRIBE_STR ? val_str(vm, v) : val_repr(vm, v);
     if (!s) {
         decref(vm_take_exc(vm));
@@ -519,6 +544,8 @@ int rt_scenario_run(const rt_scenario_options *opt)
         status = 2;
         goto done;
     }
+    if (getenv("LOOPSCOPE_DIS"))
+        code_disassemble(code, err);
     if (opt->check_only) {
         obj_decref(code);
         goto done;

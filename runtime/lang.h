@@ -927,6 +927,8 @@ void exc_init_classes(VM *vm);
 /* Compiles a module; NULL with errors in diags (or MemoryError set). */
 Code *compile_module(VM *vm, ast_node *mod, const char *filename,
                      rt_diags *diags, bool internal);
+/* Prints the bytecode of a code object and its nested ones (debugging). */
+void code_disassemble(Code *co, FILE *out);
 
 /* Calls any callable with positional args and optional keywords
  * (vectorcall layout). New reference or VAL_ERR. */

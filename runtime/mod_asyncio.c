@@ -307,9 +307,11 @@ static Value f_get_loop(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     if (args_parse(vm, "get_loop", args, nargs, kw, "self", NULL) < 0)
         return VAL_ERR;
-    Value l = ((FutureObj *)AS_OBJ(args[0]))->loop;
-    incref(l);
-    return l;
+    LoopObj *lo = rt_loop_data(FSELF->loop);
+    if (!lo)
+        return VAL_NONE;
+    obj_incref(lo);
+    return val_obj(lo);
 }
 
 static Value f_cancel_message(VM *vm, Value *args, int nargs, Tuple *kw)
@@ -1078,8 +1080,8 @@ static int check_running(VM *vm, LoopObj *lo)
 static Value ensure_future(VM *vm, LoopObj *lo, Value v)
 {
     if (is_future(v)) {
-        FutureObj *f = (FutureObj *)AS_OBJ(v);
-        if (lo && f->loop.u.p != (void *)lo)
+        rt_future *f = (rt_future *)AS_OBJ(v);
+        if (lo && f->loop != lo->loop)
             return vm_raise_new(vm, vm->c.ValueError,
                                 "The future belongs to a different loop than "
                                 "the one specified as the loop argument");
@@ -2220,14 +2222,18 @@ static Value a_run(VM *vm, Value *args, int nargs, Tuple *kw)
     /* Runner.close(): cancel what is left, shut down async generators and
      * the default executor, forget and close the loop. */
     if (!vm->aborting) {
+        VMThread *t = vm_thread(vm);
+        bool fresh = t->exc_fresh;
         Value pending = vm_take_exc(vm);
         Value r = aio_runner_close(vm, lv);
         if (IS_ERR(r)) {
             decref(pending);
         } else {
             decref(r);
-            if (!IS_NONE(pending))
+            if (!IS_NONE(pending)) {
                 vm_reraise(vm, pending);
+                t->exc_fresh = fresh;
+            }
         }
     }
     val_set(&vm->event_loop, VAL_NONE);

@@ -671,7 +671,7 @@ bool rt_future_cancel_base(rt_future *fut, rt_value msg);
 /* Reads the outcome as Future.result() would: on RT_OK *out is a new
  * reference to the result; otherwise returns RT_ESTATE with *exc set to a
  * new reference to the exception to raise (the stored one, a
- * CancelledError, or InvalidStateError('Result is not ready.')), or
+ * CancelledError, or InvalidStateError('Result is not set.')), or
  * RT_ENOMEM with *exc none when that exception could not be made. Clears
  * log_traceback when finished. */
 int rt_future_result(rt_future *fut, rt_value *out, rt_value *exc);

@@ -2602,7 +2602,9 @@ suspend:
     return RUN_YIELD;
 
 error:
-    /* f->sp and f->ip are saved; t->exc is set. */
+    /* t->exc is set; sp and ip are those of frame f. */
+    f->sp = sp;
+    f->ip = ip;
     for (;;) {
         if (t->exc_fresh) {
             t->exc_fresh = false;

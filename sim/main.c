@@ -1,26 +1,131 @@
 /*
- * main.c - the loopscope command line: run, check, trace, view, render,
- * bench. Parses arguments, then hands over to the subcommand.
+ * main.c - the loopscope command line: one executable that runs a scenario
+ * as python3 would, checks it, records and exports traces, opens the
+ * window, renders frames and runs the benchmarks. This file parses the
+ * command and its options, then hands over to the subcommand.
+ *
+ * Exit statuses (the usual Unix conventions, documented in --help and
+ * README): 0 success, 1 the scenario raised, 2 bad input (a bad argument,
+ * an unreadable or invalid file), 3 deadlock.
  */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bench.h"
 #include "rt.h"
+#include "sim.h"
 
-static void usage(FILE *out)
+static const char usage_text[] =
+    "usage: loopscope [--help] [--version] COMMAND [ARGS]\n"
+    "       loopscope FILE.py|TRACE.jsonl   (same as: loopscope view FILE)\n"
+    "\n"
+    "Watch asyncio's event loop run a Python scenario, step by step.\n"
+    "\n"
+    "Commands:\n"
+    "  run FILE.py [--real-time]\n"
+    "      Run the scenario headless on the virtual clock and print exactly\n"
+    "      what `python3 FILE.py` prints. --real-time: sleeps really wait.\n"
+    "  check FILE.py\n"
+    "      Parse and compile only; report every error as file:line:col.\n"
+    "  trace FILE.py [-o OUT] [--format jsonl|chrome] [--check GOLDEN]\n"
+    "      Record every step of the run (JSON Lines, or Chrome Trace Event\n"
+    "      format for ui.perfetto.dev). --check compares with a golden\n"
+    "      trace and shows the first difference (exit 1 when they differ).\n"
+    "  view FILE.py|TRACE.jsonl [--theme dark|light] [--projector]\n"
+    "       [--font NAME] [--size WxH]\n"
+    "      Open the window and step through the run.\n"
+    "  render FILE.py|TRACE.jsonl (--step N | --all) -o OUT\n"
+    "       [--size WxH] [--theme dark|light] [--projector]\n"
+    "      Draw what the window shows at step N into a PNG (no display\n"
+    "      needed); --all writes every step into the folder OUT.\n"
+    "  bench [--quick] [--scenarios] [--no-cpython]\n"
+    "      Measure the runtime (and, with --scenarios, whole scenarios)\n"
+    "      against CPython, measured in the same run.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help      show this help and exit\n"
+    "  -V, --version   show the version and exit\n"
+    "\n"
+    "Exit status: 0 success, 1 the scenario raised an exception, 2 bad\n"
+    "input (arguments, unreadable file, syntax error), 3 deadlock.\n";
+
+static int usage_error(const char *fmt, const char *arg)
 {
-    fputs("usage: loopscope [--help] [--version] COMMAND [ARGS]\n", out);
+    fprintf(stderr, "loopscope: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'loopscope --help' for more information.\n");
+    return RT_EXIT_BAD_INPUT;
+}
+
+/* loopscope run / check. */
+static int cmd_run(int argc, char **argv, bool check)
+{
+    static const struct option opts[] = {
+        {"real-time", no_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bool real_time = false;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            real_time = true;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return RT_EXIT_OK;
+        default:
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return usage_error("%s: missing FILE.py", check ? "check" : "run");
+    if (optind + 1 < argc)
+        return usage_error("unexpected argument '%s'", argv[optind + 1]);
+    rt_scenario_options o = {0};
+    o.path = argv[optind];
+    o.real_time = real_time;
+    o.check_only = check;
+    return rt_scenario_run(&o);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "bench") == 0)
-        return sim_bench_main(argc - 1, argv + 1);
-    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-        printf("loopscope %s\n", LOOPSCOPE_VERSION);
-        return 0;
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return RT_EXIT_BAD_INPUT;
     }
-    usage(argc > 1 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
-    return argc > 1 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(usage_text, stdout);
+        return RT_EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        printf("loopscope %s\n", LOOPSCOPE_VERSION);
+        return RT_EXIT_OK;
+    }
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc - 1, argv + 1, false);
+    if (!strcmp(cmd, "check"))
+        return cmd_run(argc - 1, argv + 1, true);
+    if (!strcmp(cmd, "bench"))
+        return sim_bench_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "trace"))
+        return sim_trace_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "view"))
+        return sim_view_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "render"))
+        return sim_render_main(argc - 1, argv + 1);
+    if (cmd[0] != '-') {
+        size_t n = strlen(cmd);
+        if ((n > 3 && !strcmp(cmd + n - 3, ".py")) ||
+            (n > 6 && !strcmp(cmd + n - 6, ".jsonl")))
+            return sim_view_main(argc, argv);
+    }
+    return usage_error("unknown command '%s'", cmd);
 }
