@@ -1978,9 +1978,10 @@ static void compile_try_except(Compiler *c, ast_node *n)
         }
         emit(c, OP_JUMP, end);
         if (named) {
-            /* An exception inside the body: [prev, new]. */
+            /* An exception inside the body: [prev, new]. Clear the name,
+             * restore prev and re-raise to the enclosing handler. */
             bind_label(c, named_cleanup);
-            u->handler = hc;
+            u->handler = outer;
             load_none(c);
             compile_name(c, x->u.except_handler.name.s, CTX_STORE);
             compile_name(c, x->u.except_handler.name.s, CTX_DEL);
@@ -1990,8 +1991,9 @@ static void compile_try_except(Compiler *c, ast_node *n)
         bind_label(c, next);
         set_depth(u, base + 2);
     }
-    /* No clause matched: [prev, exc]. */
-    u->handler = hc;
+    /* No clause matched: [prev, exc]. POP_EXCEPT_AND_RERAISE restores prev
+     * itself, so what it raises belongs to the enclosing handler. */
+    u->handler = outer;
     emit(c, OP_POP_EXCEPT_AND_RERAISE, 0);
     bind_label(c, cleanup);
     u->handler = outer;
@@ -2034,6 +2036,7 @@ static void compile_try(Compiler *c, ast_node *n)
     u->fblocks[u->nfblocks - 1].handler = outer;
     compile_stmts(c, &n->u.try_.finalbody);
     pop_fblock(c);
+    u->handler = outer;
     emit(c, OP_POP_EXCEPT_AND_RERAISE, 0);
     bind_label(c, cleanup);
     u->handler = outer;
@@ -2093,6 +2096,7 @@ static void compile_with(Compiler *c, ast_node *n, int item)
     }
     int suppress = new_label(c);
     emit(c, OP_POP_JUMP_IF_TRUE, suppress);
+    u->handler = outer; /* [exit] is left for the unwinding to drop */
     emit(c, OP_POP_EXCEPT_AND_RERAISE, 0);
     bind_label(c, suppress);
     set_depth(u, base + 3);
@@ -2103,9 +2107,8 @@ static void compile_with(Compiler *c, ast_node *n, int item)
     emit(c, OP_JUMP, end);
     bind_label(c, cleanup);
     u->handler = outer;
-    /* [exit, prev, exc]: drop exit under them, restore, re-raise. */
-    emit(c, OP_ROT_THREE, 0);
-    emit(c, OP_POP_TOP, 0);
+    /* [exit, prev, new]: restore prev, re-raise; exit is dropped by the
+     * unwinding. */
     emit(c, OP_POP_EXCEPT_AND_RERAISE, 0);
     bind_label(c, end);
     set_depth(u, base);

@@ -22,7 +22,13 @@
 #include "lang.h"
 
 #define POOL_GRAIN 16
+/* Under AddressSanitizer every object gets its own malloc block, so that a
+ * use after free is reported instead of hidden by slot reuse. */
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_CLASSES 0
+#else
 #define POOL_CLASSES 16 /* 16, 32, ..., 256 bytes */
+#endif
 #define POOL_PAGE 32768
 #define DESTROY_DEPTH_MAX 48
 
@@ -49,7 +55,7 @@ typedef struct FreeSlot {
 
 typedef struct VMHeap {
     Page *pages;
-    FreeSlot *free[POOL_CLASSES];
+    FreeSlot *free[POOL_CLASSES + 1];
     Big big;           /* sentinel of the big-object list */
     Obj **deferred;    /* objects waiting to be destroyed */
     size_t ndeferred, capdeferred;

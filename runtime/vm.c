@@ -1176,8 +1176,23 @@ static int run(VM *vm, VMThread *t, Value *result)
 #undef OP_LABEL
     };
 #define TARGET(n) L_##n:
+#ifdef NDEBUG
+#define CHECK_IP() ((void)0)
+#else
+/* Debug builds check that ip stays inside the running code. */
+#define CHECK_IP()                                                           \
+    do {                                                                     \
+        if (ip < co->ops || ip >= co->ops + co->nops ||                      \
+            (*ip & 0xff) >= OP__COUNT) {                                     \
+            fprintf(stderr, "loopscope: bad ip %td in %s\n",                 \
+                    ip - co->ops, co->name->data);                           \
+            abort();                                                         \
+        }                                                                    \
+    } while (0)
+#endif
 #define DISPATCH()                                                           \
     do {                                                                     \
+        CHECK_IP();                                                          \
         word = *ip++;                                                        \
         arg = (int)(word >> 8);                                              \
         goto *labels[word & 0xff];                                           \
