@@ -21,6 +21,20 @@
 
 extern const char loopscope_prelude_asyncio[];
 
+/* A concurrent.futures.Future: what executor.submit() returns. Its done
+ * callbacks run on the worker that finished the job, as in CPython. */
+typedef struct CFutureObj {
+    Obj hdr;
+    void (*release)(VM *vm, Obj *o); /* unused: CFUTURE has its own case */
+    uint8_t state;       /* CF_PENDING, CF_RUNNING, CF_FINISHED, ... */
+    Value result, exc;
+    List *callbacks;     /* callables taking the future, or NULL */
+    ExecutorObj *ex;     /* owned */
+    uint64_t job;
+} CFutureObj;
+
+enum { CF_PENDING, CF_RUNNING, CF_FINISHED, CF_CANCELLED };
+
 static bool cancel_override(rt_future *fut, rt_value msg);
 static int no_keywords_here(VM *vm, const char *name, Tuple *kw);
 static Value l_shutdown_default_executor(VM *vm, Value *args, int nargs,
@@ -99,8 +113,7 @@ uint64_t vm_current_task_id(VM *vm)
 static Value future_create(VM *vm, LoopObj *lo, Class *cls,
                            rt_future_role role, Value label)
 {
-    if (check_closed(vm, lo) < 0)
-        return VAL_ERR;
+    /* asyncio makes futures on closed loops too; using them fails later. */
     FutureObj *f = obj_alloc(vm, cls ? cls : vm->c.Future, sizeof(FutureObj));
     if (!f)
         return VAL_ERR;
@@ -198,13 +211,7 @@ static Value f_set_result(VM *vm, Value *args, int nargs, Tuple *kw)
         return vm_raise_new(vm, vm->c.RuntimeError,
                             "Task does not support set_result operation");
     if (rt_future_done(f)) {
-        Str *r = val_repr(vm, args[0]);
-        Value e = vm_raise_new(vm, vm->c.InvalidStateError, "%s: %s",
-                               f->state == RT_FUTURE_CANCELLED ? "CANCELLED"
-                                                               : "FINISHED",
-                               r ? r->data : "?");
-        obj_decref(r);
-        return e;
+        return vm_raise_new(vm, vm->c.InvalidStateError, "invalid state");
     }
     int rc = rt_future_set_result(f, a[1]);
     return rc < 0 ? raise_rt_exc(vm, rc, VAL_NONE) : VAL_NONE;
@@ -221,13 +228,7 @@ static Value f_set_exception(VM *vm, Value *args, int nargs, Tuple *kw)
         return vm_raise_new(vm, vm->c.RuntimeError,
                             "Task does not support set_exception operation");
     if (rt_future_done(f)) {
-        Str *r = val_repr(vm, args[0]);
-        Value e = vm_raise_new(vm, vm->c.InvalidStateError, "%s: %s",
-                               f->state == RT_FUTURE_CANCELLED ? "CANCELLED"
-                                                               : "FINISHED",
-                               r ? r->data : "?");
-        obj_decref(r);
-        return e;
+        return vm_raise_new(vm, vm->c.InvalidStateError, "invalid state");
     }
     Value exc = a[1];
     bool made = false;
@@ -766,6 +767,14 @@ bool aio_destroy(VM *vm, Obj *o)
         obj_decref(e->prefix);
         return true;
     }
+    case LAYOUT_CFUTURE: {
+        CFutureObj *cf = (CFutureObj *)o;
+        decref(cf->result);
+        decref(cf->exc);
+        obj_decref(cf->callbacks);
+        obj_decref(cf->ex);
+        return true;
+    }
     case LAYOUT_PRIMITIVE: {
         void (*release)(VM *, Obj *) = *(void (**)(VM *, Obj *))(o + 1);
         if (release)
@@ -858,9 +867,14 @@ static Dict *context_dict(VM *vm, const rt_exc_context *ctx)
     }
     if (!IS_NONE(ctx->exception))
         dict_set_str(vm, d, vm->n.exception, ctx->exception);
-    if (ctx->future)
-        dict_set_str(vm, d, ctx->future->is_task ? vm->n.task : vm->n.future,
+    if (ctx->future) {
+        /* asyncio names the key 'future' in Future.__del__ (also for
+         * tasks) and 'task' for a task destroyed while pending. */
+        bool task_key = ctx->message &&
+                        strstr(ctx->message, "destroyed but it is pending");
+        dict_set_str(vm, d, task_key ? vm->n.task : vm->n.future,
                      val_obj(ctx->future));
+    }
     if (ctx->handle) {
         HandleObj *ho = obj_alloc(vm, vm->c.Handle, sizeof(HandleObj));
         if (ho) {
@@ -1435,8 +1449,10 @@ static Value l_get_debug(VM *vm, Value *args, int nargs, Tuple *kw)
 /* Executors                                                                */
 /* ------------------------------------------------------------------------ */
 
+
 /* One job handed to a worker: call fn(*args) there, then hand the outcome
- * back to the loop (asyncio's wrap_future/_chain_future). */
+ * to its concurrent future (if any) and back to the loop for its asyncio
+ * future (asyncio's wrap_future/_chain_future). */
 typedef struct JobCtx {
     Obj hdr;
     void (*release)(VM *vm, Obj *o); /* PRIMITIVE objects start so */
@@ -1445,11 +1461,12 @@ typedef struct JobCtx {
     Tuple *args;
     Dict *kwargs;
     Value result, exc;   /* set on the worker */
-    FutureObj *dest;     /* the asyncio future the loop awaits */
+    FutureObj *dest;     /* the asyncio future the loop awaits, or NULL */
     LoopObj *loop;
+    CFutureObj *cf;      /* the concurrent future, or NULL */
+    ExecutorObj *ex;
     uint64_t id;
-    VMThread *thread;    /* the interpreter thread while it runs */
-    bool done;
+    bool started, done;
 } JobCtx;
 
 static void jobctx_release(VM *vm, Obj *o)
@@ -1462,6 +1479,8 @@ static void jobctx_release(VM *vm, Obj *o)
     decref(j->exc);
     obj_decref(j->dest);
     obj_decref(j->loop);
+    obj_decref(j->cf);
+    obj_decref(j->ex);
 }
 
 #define jobctx_free(j) obj_decref(j)
@@ -1488,11 +1507,29 @@ static void job_set_state(rt_loop *loop, rt_handle *h)
     }
 }
 
+/* Runs the done callbacks of a concurrent future (on the calling thread). */
+static void cfuture_finish(VM *vm, CFutureObj *cf)
+{
+    List *cbs = cf->callbacks;
+    cf->callbacks = NULL;
+    for (int64_t i = 0; cbs && i < cbs->len; i++) {
+        Value r = vm_call1(vm, cbs->items[i], val_obj(cf));
+        if (IS_ERR(r))
+            decref(vm_take_exc(vm)); /* CPython logs and goes on */
+        else
+            decref(r);
+    }
+    obj_decref(cbs);
+}
+
 /* On a worker thread, holding the baton. */
 static void job_run(rt_job *job, void *data)
 {
     JobCtx *j = data;
     VM *vm = j->vm;
+    j->started = true;
+    if (j->cf)
+        j->cf->state = CF_RUNNING;
     VMThread *t = vmthread_new(vm, job, rt_job_worker(job));
     if (t && vm->njobs < (int)(sizeof vm->jobs / sizeof vm->jobs[0])) {
         vm->jobs[vm->njobs].job = job;
@@ -1528,11 +1565,23 @@ static void job_run(rt_job *job, void *data)
     }
     if (IS_ERR(r)) {
         j->exc = t ? vm_take_exc(vm) : VAL_NONE;
-        if (IS_NONE(j->exc))
-            j->exc = vm->memory_error, incref(vm->memory_error);
+        if (IS_NONE(j->exc)) {
+            j->exc = vm->memory_error;
+            incref(vm->memory_error);
+        }
         rt_job_set_exception(job, j->exc);
     } else {
         j->result = r;
+    }
+    j->done = true;
+    if (j->cf) {
+        CFutureObj *cf = j->cf;
+        cf->state = CF_FINISHED;
+        incref(j->result);
+        cf->result = j->result;
+        incref(j->exc);
+        cf->exc = j->exc;
+        cfuture_finish(vm, cf);
     }
     for (int i = 0; i < vm->njobs; i++)
         if (vm->jobs[i].job == job) {
@@ -1541,10 +1590,10 @@ static void job_run(rt_job *job, void *data)
         }
     vmthread_free(t);
     /* The concurrent future's done callback: call_soon_threadsafe. */
-    if (j->loop && !j->loop->closed)
+    if (j->dest && j->loop && !j->loop->closed)
         rt_loop_call_soon_threadsafe(j->loop->loop, job_set_state, NULL,
                                      &j->dest->f.obj, val_obj(j));
-    jobctx_free(j); /* the submitter's reference */
+    jobctx_free(j); /* the executor's reference */
 }
 
 static void executor_remember(VM *vm, ExecutorObj *e)
@@ -1618,27 +1667,47 @@ static Value ctor_executor(VM *vm, Class *cls, Value *args, int nargs,
     return executor_create(vm, cls, (int)max, prefix);
 }
 
-/* Submits fn(*args) to an executor, returning the asyncio future. */
-static Value executor_submit_async(VM *vm, ExecutorObj *e, LoopObj *lo,
-                                   Value fn, Value *args, int nargs,
-                                   Dict *kwargs)
+/* The asyncio future of a job was cancelled: a job still queued never runs
+ * (asyncio's _chain_future cancels the concurrent future). */
+static void job_dest_done(rt_loop *loop, rt_handle *h)
 {
-    if (e->shutdown)
-        return vm_raise_new(vm, vm->c.RuntimeError,
-                            "cannot schedule new futures after shutdown");
+    JobCtx *j = (JobCtx *)AS_OBJ(h->arg);
+    if (!rt_future_cancelled(&j->dest->f) || j->started || !j->ex->ex)
+        return;
+    if (rt_executor_cancel(j->ex->ex, j->id)) {
+        if (j->cf)
+            j->cf->state = CF_CANCELLED;
+        jobctx_free(j); /* the executor will not run it */
+    }
+}
+
+/* Submits fn(*args, **kwargs) to an executor. With a loop, the job's result
+ * goes to a new asyncio future (returned in *fut); with want_cf, to a new
+ * concurrent future (in *cf). */
+static int executor_submit(VM *vm, ExecutorObj *e, LoopObj *lo, Value fn,
+                           Value *args, int nargs, Dict *kwargs, Value *fut,
+                           Value *cf)
+{
+    if (e->shutdown) {
+        vm_raise_new(vm, vm->c.RuntimeError,
+                     "cannot schedule new futures after shutdown");
+        return -1;
+    }
     JobCtx *j = obj_alloc(vm, vm->c_job, sizeof(JobCtx));
     if (!j)
-        return VAL_ERR;
+        return -1;
     j->release = jobctx_release;
     j->vm = vm;
     j->fn = fn;
     incref(fn);
     j->result = VAL_NONE;
     j->exc = VAL_NONE;
+    j->ex = e;
+    obj_incref(e);
     j->args = tuple_new(vm, nargs);
     if (!j->args) {
         jobctx_free(j);
-        return VAL_ERR;
+        return -1;
     }
     for (int i = 0; i < nargs; i++) {
         incref(args[i]);
@@ -1651,31 +1720,73 @@ static Value executor_submit_async(VM *vm, ExecutorObj *e, LoopObj *lo,
                             ? ((Function *)AS_OBJ(fn))->qualname->data
                         : IS_LAYOUT(fn, NATIVE) ? ((Native *)AS_OBJ(fn))->name
                                                 : "job";
-    Str *lab = str_fmt(vm, "%s()", label);
-    Value fut = future_create(vm, lo, NULL, RT_ROLE_JOB,
-                              lab ? val_obj(lab) : VAL_NONE);
-    obj_decref(lab);
-    if (IS_ERR(fut)) {
-        jobctx_free(j);
-        return fut;
+    if (lo) {
+        Str *lab = str_fmt(vm, "%s()", label);
+        Value f = future_create(vm, lo, NULL, RT_ROLE_JOB,
+                                lab ? val_obj(lab) : VAL_NONE);
+        obj_decref(lab);
+        if (IS_ERR(f)) {
+            jobctx_free(j);
+            return -1;
+        }
+        j->dest = (FutureObj *)AS_OBJ(f);
+        j->loop = lo;
+        obj_incref(lo);
+        *fut = f; /* j->dest borrows until the increment below */
+        obj_incref(j->dest);
     }
-    j->dest = (FutureObj *)AS_OBJ(fut);
-    obj_incref(j->dest);
-    j->loop = lo;
-    obj_incref(lo);
+    if (cf) {
+        CFutureObj *c = obj_alloc(vm, vm->c.CFuture, sizeof(CFutureObj));
+        if (!c) {
+            if (lo)
+                decref(*fut);
+            jobctx_free(j);
+            return -1;
+        }
+        c->result = c->exc = VAL_NONE;
+        c->ex = e;
+        obj_incref(e);
+        j->cf = c;
+        *cf = val_obj(c);
+        obj_incref(c);
+    }
+    /* Two references from here: the executor's (job_run releases it, or
+     * job_dest_done when the job is cancelled before it starts) and ours
+     * until the end of this function, since in virtual mode the job may
+     * already have run when rt_executor_submit returns. */
+    obj_incref(j);
     uint64_t id = 0;
     int rc = rt_executor_submit(e->ex, job_run, j, label, &id);
     if (rc < 0) {
+        if (lo)
+            decref(*fut);
+        if (cf)
+            decref(*cf);
         jobctx_free(j);
-        decref(fut);
+        jobctx_free(j);
         if (rc == RT_ESHUTDOWN)
-            return vm_raise_new(vm, vm->c.RuntimeError,
-                                "cannot schedule new futures after shutdown");
-        return raise_rt_exc(vm, rc, VAL_NONE);
+            vm_raise_new(vm, vm->c.RuntimeError,
+                         "cannot schedule new futures after shutdown");
+        else
+            raise_rt_exc(vm, rc, VAL_NONE);
+        return -1;
     }
     j->id = id;
-    ((FutureObj *)AS_OBJ(fut))->f.ref = id;
-    return fut;
+    if (j->cf)
+        j->cf->job = id;
+    if (lo) {
+        j->dest->f.ref = id;
+        if (!j->started) {
+            /* _chain_future's destination callback, registered first. */
+            obj_incref(j);
+            if (rt_future_add_done_callback(&j->dest->f, job_dest_done, NULL,
+                                            val_obj(j)) < 0)
+                obj_decref(j);
+            obj_decref(j);
+        }
+    }
+    jobctx_free(j);
+    return 0;
 }
 
 static Value l_run_in_executor(VM *vm, Value *args, int nargs, Tuple *kw)
@@ -1708,8 +1819,11 @@ static Value l_run_in_executor(VM *vm, Value *args, int nargs, Tuple *kw)
         return vm_raise_new(vm, vm->c.TypeError,
                             "executor must be a ThreadPoolExecutor in "
                             "scenarios, not %s", type_name(vm, ex));
-    return executor_submit_async(vm, (ExecutorObj *)AS_OBJ(ex), lo, args[2],
-                                 args + 3, nargs - 3, NULL);
+    Value fut = VAL_NONE;
+    if (executor_submit(vm, (ExecutorObj *)AS_OBJ(ex), lo, args[2], args + 3,
+                        nargs - 3, NULL, &fut, NULL) < 0)
+        return VAL_ERR;
+    return fut;
 }
 
 #define ESELF ((ExecutorObj *)AS_OBJ(args[0]))
@@ -1749,15 +1863,14 @@ static Value e_exit(VM *vm, Value *args, int nargs, Tuple *kw)
     return vm_has_exc(vm) ? VAL_ERR : VAL_FALSE;
 }
 
-/* executor.submit(fn, *args) outside asyncio: runs the job and returns a
- * future of the running loop, or, without one, blocks until it is done. */
+/* executor.submit(fn, *args, **kwargs): a concurrent future. */
 static Value e_submit(VM *vm, Value *args, int nargs, Tuple *kw)
 {
-    if (nargs < 2)
+    int nkw = kw ? (int)kw->len : 0;
+    if (nargs - nkw < 2)
         return vm_raise_new(vm, vm->c.TypeError,
                             "submit() missing 1 required positional argument: "
                             "'fn'");
-    int nkw = kw ? (int)kw->len : 0;
     Dict *kwargs = NULL;
     if (nkw) {
         kwargs = dict_new(vm);
@@ -1766,21 +1879,118 @@ static Value e_submit(VM *vm, Value *args, int nargs, Tuple *kw)
         for (int i = 0; i < nkw; i++)
             dict_set(vm, kwargs, kw->items[i], args[nargs - nkw + i]);
     }
-    LoopObj *lo = running_loop(vm);
-    Value l = VAL_NONE;
-    if (!lo) {
-        l = aio_get_event_loop(vm, false);
-        if (IS_ERR(l)) {
-            obj_decref(kwargs);
-            return l;
-        }
-        lo = loop_of(vm, l);
-    }
-    Value r = executor_submit_async(vm, ESELF, lo, args[1], args + 2,
-                                    nargs - 2 - nkw, kwargs);
+    Value cf = VAL_NONE;
+    int rc = executor_submit(vm, ESELF, NULL, args[1], args + 2,
+                             nargs - 2 - nkw, kwargs, NULL, &cf);
     obj_decref(kwargs);
-    decref(l);
-    return r;
+    return rc < 0 ? VAL_ERR : cf;
+}
+
+#define CFSELF ((CFutureObj *)AS_OBJ(args[0]))
+
+static bool cf_is_done(void *data)
+{
+    return ((CFutureObj *)data)->state >= CF_FINISHED;
+}
+
+/* Waits (on the loop's thread) until the concurrent future is done. */
+static int cf_wait(VM *vm, CFutureObj *cf)
+{
+    if (cf->state >= CF_FINISHED)
+        return 0;
+    if (vm_thread(vm)->job)
+        return 0; /* a job waiting for another job: not modelled */
+    int rc = rt_world_wait(vm->world, cf_is_done, cf);
+    if (rc < 0) {
+        vm_raise_new(vm, vm->c.RuntimeError,
+                     "deadlock: the job this result() waits for can never "
+                     "finish");
+        return -1;
+    }
+    return 0;
+}
+
+static Value cf_result(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    Value a[2];
+    if (args_parse(vm, "result", args, nargs, kw, "self|timeout", a) < 0)
+        return VAL_ERR;
+    CFutureObj *cf = CFSELF;
+    if (cf_wait(vm, cf) < 0)
+        return VAL_ERR;
+    if (cf->state == CF_CANCELLED)
+        return vm_raise_new(vm, vm->c.CFCancelledError, "%s", "");
+    if (cf->state != CF_FINISHED)
+        return vm_raise_new(vm, vm->c.CFTimeoutError, "%s", "");
+    if (!IS_NONE(cf->exc)) {
+        vm_raise(vm, cf->exc);
+        return VAL_ERR;
+    }
+    incref(cf->result);
+    return cf->result;
+}
+
+static Value cf_exception(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    Value a[2];
+    if (args_parse(vm, "exception", args, nargs, kw, "self|timeout", a) < 0)
+        return VAL_ERR;
+    CFutureObj *cf = CFSELF;
+    if (cf_wait(vm, cf) < 0)
+        return VAL_ERR;
+    if (cf->state == CF_CANCELLED)
+        return vm_raise_new(vm, vm->c.CFCancelledError, "%s", "");
+    incref(cf->exc);
+    return cf->exc;
+}
+
+static Value cf_done(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    return val_bool(CFSELF->state >= CF_FINISHED);
+}
+
+static Value cf_running(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    return val_bool(CFSELF->state == CF_RUNNING);
+}
+
+static Value cf_cancelled(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    return val_bool(CFSELF->state == CF_CANCELLED);
+}
+
+static Value cf_cancel(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    CFutureObj *cf = CFSELF;
+    if (cf->state == CF_CANCELLED)
+        return VAL_TRUE;
+    if (cf->state != CF_PENDING || !cf->ex->ex)
+        return VAL_FALSE;
+    if (!rt_executor_cancel(cf->ex->ex, cf->job))
+        return VAL_FALSE;
+    cf->state = CF_CANCELLED;
+    cfuture_finish(vm, cf);
+    return VAL_TRUE;
+}
+
+static Value cf_add_done_callback(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    Value a[2];
+    if (args_parse(vm, "add_done_callback", args, nargs, kw, "self,fn", a) <
+        0)
+        return VAL_ERR;
+    CFutureObj *cf = CFSELF;
+    if (cf->state >= CF_FINISHED) {
+        Value r = vm_call1(vm, a[1], args[0]);
+        if (IS_ERR(r))
+            decref(vm_take_exc(vm));
+        else
+            decref(r);
+        return VAL_NONE;
+    }
+    if (!cf->callbacks && !(cf->callbacks = list_new(vm, 0)))
+        return VAL_ERR;
+    return list_append(vm, cf->callbacks, a[1]) < 0 ? VAL_ERR : VAL_NONE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1953,10 +2163,12 @@ static rt_coro_status to_thread_step(VM *vm, NCoro *c, rt_resume how,
             lo->default_executor = e;
         }
         Tuple *t = AS_TUPLE(c->b);
-        Value fut = executor_submit_async(
-            vm, (ExecutorObj *)AS_OBJ(lo->default_executor), lo, c->a,
-            t->items, (int)t->len,
-            IS_DICT(c->c) ? AS_DICT(c->c) : NULL);
+        Value fut = VAL_NONE;
+        if (executor_submit(vm, (ExecutorObj *)AS_OBJ(lo->default_executor),
+                            lo, c->a, t->items, (int)t->len,
+                            IS_DICT(c->c) ? AS_DICT(c->c) : NULL, &fut,
+                            NULL) < 0)
+            fut = VAL_ERR;
         if (IS_ERR(fut)) {
             *out = VAL_ERR;
             return RT_CORO_RAISE;
@@ -2292,6 +2504,8 @@ void mod_asyncio_init(VM *vm)
                                       "concurrent.futures");
     vm->c_job = class_new(vm, "_Job", c->object, LAYOUT_PRIMITIVE,
                           sizeof(JobCtx), "asyncio");
+    c->CFuture = class_new(vm, "Future", c->object, LAYOUT_CFUTURE,
+                           sizeof(CFutureObj), "concurrent.futures");
     c->Future->ctor = ctor_future;
     c->Future->subclassable = true;
     c->Task->ctor = ctor_task;
@@ -2349,6 +2563,13 @@ void mod_asyncio_init(VM *vm)
     class_add_method(vm, c->Handle, "cancel", h_cancel);
     class_add_method(vm, c->Handle, "cancelled", h_cancelled);
     class_add_method(vm, c->TimerHandle, "when", h_when);
+    class_add_method(vm, c->CFuture, "result", cf_result);
+    class_add_method(vm, c->CFuture, "exception", cf_exception);
+    class_add_method(vm, c->CFuture, "done", cf_done);
+    class_add_method(vm, c->CFuture, "running", cf_running);
+    class_add_method(vm, c->CFuture, "cancelled", cf_cancelled);
+    class_add_method(vm, c->CFuture, "cancel", cf_cancel);
+    class_add_method(vm, c->CFuture, "add_done_callback", cf_add_done_callback);
     class_add_method(vm, c->ThreadPoolExecutor, "shutdown", e_shutdown);
     class_add_method(vm, c->ThreadPoolExecutor, "submit", e_submit);
     class_add_method(vm, c->ThreadPoolExecutor, "__enter__", e_enter);
@@ -2416,6 +2637,7 @@ Value mod_asyncio_module(VM *vm)
         add_class(vm, cf->dict, "CancelledError", c->CFCancelledError);
         add_class(vm, cf->dict, "TimeoutError", c->TimeoutError);
         add_class(vm, cf->dict, "BrokenExecutor", c->BrokenExecutor);
+        add_class(vm, cf->dict, "Future", c->CFuture);
         dict_set_cstr(vm, conc->dict, "futures", val_obj(cf));
     }
     obj_decref(cf);

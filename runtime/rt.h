@@ -444,6 +444,13 @@ static inline rt_event rt_event_init(rt_event_kind kind)
  * rt_job_sleep on its job. RT_EINVAL for a negative or NaN duration. */
 int rt_world_sleep(rt_world *w, double seconds);
 
+/* Blocks the loop's thread until done(data) is true (a concurrent
+ * future's result()): in virtual mode the clock moves from one worker
+ * wake-up to the next, running them in order; in real mode it polls.
+ * RT_EDEADLOCK when no worker is left that could make it true; RT_EINVAL
+ * on a worker thread. */
+int rt_world_wait(rt_world *w, bool (*done)(void *data), void *data);
+
 /* The next id of a counter, for the embedder's own objects. */
 uint64_t rt_world_next_id(rt_world *w, int counter);
 enum { RT_ID_TASK, RT_ID_FUTURE, RT_ID_HANDLE, RT_ID_JOB, RT_ID_EXECUTOR,

@@ -189,6 +189,13 @@ void rt_task_deinit(rt_task *t)
     if (t->fut.state == RT_FUTURE_PENDING)
         rt__future_report(&t->fut, "Task was destroyed but it is pending!",
                           RT_NONE);
+    /* Report an unretrieved exception while the task is still whole: the
+     * handler may print its repr (name, coroutine). */
+    if (t->fut.log_traceback) {
+        t->fut.log_traceback = false;
+        rt__future_report(&t->fut, "Task exception was never retrieved",
+                          t->fut.exception);
+    }
     rt__loop_live_remove(loop, t);
     rt_object *coro = t->coro;
     rt_future *waiter = t->fut_waiter;

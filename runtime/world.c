@@ -461,6 +461,24 @@ void rt__format_sleep(double seconds, char *buf, size_t size)
 
 /* Blocks the calling thread for `seconds`: see rt.h. On the loop thread the
  * loop.block event names the running loop and its current task. */
+int rt_world_wait(rt_world *w, bool (*done)(void *data), void *data)
+{
+    if (rt_job_current())
+        return RT_EINVAL;
+    while (!done(data)) {
+        if (w->mode == RT_CLOCK_VIRTUAL) {
+            if (!rt__run_next_worker(w))
+                return RT_EDEADLOCK;
+        } else {
+            struct timespec ts = {0, 1000000};
+            rt__gil_release(w);
+            nanosleep(&ts, NULL);
+            rt__gil_acquire(w);
+        }
+    }
+    return RT_OK;
+}
+
 int rt_world_sleep(rt_world *w, double seconds)
 {
     if (isnan(seconds) || seconds < 0)
