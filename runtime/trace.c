@@ -100,7 +100,7 @@ static const uint32_t kind_keys[RT_EV__COUNT] = {
     [RT_EV_EXC_HANDLER] = K(LOOP) | K(TASK) | K(FUT) | K(TYPE) | K(TEXT) |
                           K(NAME),
     [RT_EV_WARN] = K(LINE) | K(TYPE) | K(TEXT),
-    [RT_EV_OUTPUT] = K(TASK) | K(NAME) | K(TEXT),
+    [RT_EV_OUTPUT] = K(TASK) | K(LINE) | K(NAME) | K(TEXT),
     [RT_EV_RUN_END] = K(N) | K(TEXT),
 };
 

@@ -334,11 +334,11 @@ class Task(Future):
         args = op[3:]
         loop = self.loop
         if kind == "print":
-            w.emit("output", task=self.id, name="stdout", text=args[0])
+            w.emit("output", task=self.id, line=line, name="stdout", text=args[0])
             return None
         if kind == "create_task":
             gen, cfunc, name = args
-            return Task(loop, gen, cfunc, None, self, name)
+            return Task(loop, gen, cfunc, line, self, name)
         if kind == "sleep":
             delay = args[0]
             label = "sleep(%s)" % _num(delay)
@@ -485,7 +485,7 @@ class Executor:
         while job.ops:
             op = job.ops.pop(0)
             if op[0] == "print":
-                w.emit("output", name="stdout", text=op[1])
+                w.emit("output", line=op[2], name="stdout", text=op[1])
             elif op[0] == "sleep":
                 job.wake = w.t + op[1]
                 w.emit("exec.block", executor=self.id, job=job.id, worker=job.worker,
@@ -638,8 +638,8 @@ def executor():
     def main():
         tick = yield ("create_task", 17, "main", ticker(), "ticker", None)
         result = yield ("executor", 18, "main", "blocking_io",
-                        [("print", "blocking_io: start"), ("sleep", 1),
-                         ("print", "blocking_io: done")], "data")
+                        [("print", "blocking_io: start", 5), ("sleep", 1),
+                         ("print", "blocking_io: done", 7)], "data")
         yield ("print", 19, "main", "main: got %s" % result)
         yield ("await_task", 20, "main", tick)
     finish(w, *asyncio_run(w, main(), 22))
