@@ -351,6 +351,14 @@ static void trim_timers(sim_model *m)
     }
 }
 
+/* When a task's step ends, the handle that ran it is done too. */
+static void drop_running_step(sim_loop *lp, uint64_t task)
+{
+    if (lp->running_card && lp->running.task == task &&
+        (lp->running.hkind == RT_HANDLE_STEP || lp->running.hkind == RT_HANDLE_WAKEUP))
+        lp->running_card = false;
+}
+
 void sim_model_apply(sim_model *m, const sim_index *ix, const rt_event *ev)
 {
     m->t = ev->t;
@@ -543,6 +551,7 @@ void sim_model_apply(sim_model *m, const sim_index *ix, const rt_event *ev)
                 place(m, t, SIM_READY);
         if (lp->running_task == ev->task)
             lp->running_task = 0;
+        drop_running_step(lp, ev->task);
         break;
     }
     case RT_EV_TASK_DONE:
@@ -557,6 +566,7 @@ void sim_model_apply(sim_model *m, const sim_index *ix, const rt_event *ev)
         t->cancel_requested = false;
         if (lp->running_task == ev->task)
             lp->running_task = 0;
+        drop_running_step(lp, ev->task);
         if (ev->kind2 != RT_DONE_RESULT) {
             const char *type = ev->kind2 == RT_DONE_CANCELLED ? "CancelledError" : ev->type;
             sim_exc *x = exc_find(m, ev->task, 0, type);

@@ -76,6 +76,7 @@ typedef struct sim_task_info {
     uint64_t parent;     /* the task that created it, 0 for none */
     size_t created_at;   /* index of its task.create event */
     int color;           /* its colour index, 0..SIM_TASK_COLORS-1 */
+    uint32_t func_slot;  /* its function's entry in the index's counts + 1 */
 } sim_task_info;
 
 /* What future.create said about a future. */
@@ -117,6 +118,11 @@ typedef struct sim_index {
     size_t nhandles;
     size_t *outputs;       /* indexes of output events, in order */
     size_t noutputs;
+    struct sim_func_count {
+        const char *func;  /* a coroutine function name (trace arena) */
+        uint32_t count;    /* how many tasks run it */
+    } *funcs;              /* open addressing on the name */
+    size_t cap_funcs, nfuncs;
     size_t cap_tasks, cap_futs, cap_jobs, cap_handles, cap_outputs;
 } sim_index;
 
@@ -128,6 +134,11 @@ const sim_handle_info *sim_index_handle(const sim_index *ix, uint64_t id);
 
 /* A task's display name: its name, or "task N" when unknown (buf). */
 const char *sim_task_name(const sim_index *ix, uint64_t id, char *buf, size_t size);
+
+/* What the window calls a task: its coroutine's name when it has a
+ * default name ("Task-1") and no other task runs the same function
+ * ("main"), else its name ("Task-2"). */
+const char *sim_task_label(const sim_index *ix, uint64_t id, char *buf, size_t size);
 
 /* ------------------------------------------------------------------------ */
 /* The state                                                                */

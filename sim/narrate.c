@@ -59,24 +59,12 @@ void sim_format_time(double t, char *buf, size_t size)
     snprintf(buf, size, "%.3f", t);
 }
 
-/* How narration calls task `id` (see the top of this file). */
+/* How narration calls task `id`: see sim_task_label. */
 static const char *label(const sim_timeline *tl, uint64_t id, char *buf, size_t size)
 {
-    const sim_index *ix = sim_timeline_index(tl);
-    const sim_task_info *ti = sim_index_task(ix, id);
-    if (!ti) {
-        if (!id)
-            return "the loop";
-        snprintf(buf, size, "task %llu", (unsigned long long)id);
-        return buf;
-    }
-    bool default_name = strncmp(ti->name, "Task-", 5) == 0;
-    if (!default_name || !ti->func)
-        return ti->name;
-    for (size_t k = 1; k < ix->ntasks; k++)
-        if (k != id && ix->tasks[k].func && strcmp(ix->tasks[k].func, ti->func) == 0)
-            return ti->name;
-    return ti->func;
+    if (!id)
+        return "the loop";
+    return sim_task_label(sim_timeline_index(tl), id, buf, size);
 }
 
 /* What a future or awaited thing is called. */

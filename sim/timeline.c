@@ -70,6 +70,69 @@ const char *sim_task_name(const sim_index *ix, uint64_t id, char *buf, size_t si
     return buf;
 }
 
+const char *sim_task_label(const sim_index *ix, uint64_t id, char *buf, size_t size)
+{
+    const sim_task_info *ti = sim_index_task(ix, id);
+    if (!ti)
+        return sim_task_name(ix, id, buf, size);
+    if (ti->func && ti->func_slot && strncmp(ti->name, "Task-", 5) == 0 &&
+        ix->funcs[ti->func_slot - 1].count == 1)
+        return ti->func;
+    return ti->name;
+}
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* Counts one more task running `func`; returns its slot + 1 (0: none). */
+static uint32_t count_func(sim_index *ix, const char *func)
+{
+    if (!func)
+        return 0;
+    if (ix->nfuncs * 2 >= ix->cap_funcs) {
+        size_t cap = ix->cap_funcs ? ix->cap_funcs * 2 : 64;
+        struct sim_func_count *fresh = rt_calloc(cap, sizeof *fresh);
+        if (!fresh)
+            return 0;
+        /* Rehash; tasks refer to slots, so renumber them too. */
+        uint32_t *moved = rt_calloc(ix->cap_funcs ? ix->cap_funcs : 1, sizeof *moved);
+        if (!moved) {
+            rt_free(fresh);
+            return 0;
+        }
+        for (size_t i = 0; i < ix->cap_funcs; i++) {
+            if (!ix->funcs[i].func)
+                continue;
+            size_t j = hash_str(ix->funcs[i].func) % cap;
+            while (fresh[j].func)
+                j = (j + 1) % cap;
+            fresh[j] = ix->funcs[i];
+            moved[i] = (uint32_t)j + 1;
+        }
+        for (size_t k = 0; k < ix->ntasks; k++)
+            if (ix->tasks[k].func_slot)
+                ix->tasks[k].func_slot = moved[ix->tasks[k].func_slot - 1];
+        rt_free(moved);
+        rt_free(ix->funcs);
+        ix->funcs = fresh;
+        ix->cap_funcs = cap;
+    }
+    size_t j = hash_str(func) % ix->cap_funcs;
+    while (ix->funcs[j].func && strcmp(ix->funcs[j].func, func) != 0)
+        j = (j + 1) % ix->cap_funcs;
+    if (!ix->funcs[j].func) {
+        ix->funcs[j].func = func;
+        ix->nfuncs++;
+    }
+    ix->funcs[j].count++;
+    return (uint32_t)j + 1;
+}
+
 /* Makes entry `id` of a zeroed, id-indexed array exist. Ids count from 1
  * in creation order, so an id can never exceed the number of events seen
  * so far; `limit` enforces that against hostile traces. */
@@ -111,6 +174,7 @@ static int index_add(sim_index *ix, size_t i, const rt_event *ev)
         t->parent = ev->peer;
         t->created_at = i;
         t->color = (int)((ev->task - 1) % SIM_TASK_COLORS);
+        t->func_slot = count_func(ix, ev->func);
         break;
     }
     case RT_EV_FUTURE_CREATE: {
@@ -174,6 +238,7 @@ static void index_free(sim_index *ix)
     rt_free(ix->jobs);
     rt_free(ix->handles);
     rt_free(ix->outputs);
+    rt_free(ix->funcs);
     memset(ix, 0, sizeof *ix);
 }
 
