@@ -37,6 +37,7 @@ typedef struct app {
     bool finished;            /* the live run returned and was drained */
     bool quit, test_log, dragging, follow, fullscreen;
     bool vsync;               /* presenting waits for the display */
+    bool logged_blocked;      /* the test log said "live blocked" */
     size_t logged;            /* the last step printed by the test log */
     double play_acc;          /* seconds accumulated towards the next step */
     double status_until;      /* when the transient status message goes */
@@ -380,6 +381,14 @@ static void tick(app *a, double dt)
         if (fin) {
             a->finished = true;
             v->live_running = false;
+            if (a->test_log) {
+                printf("live finished\n");
+                fflush(stdout);
+            }
+        } else if (a->test_log && v->live_idle > 1.0 && !a->logged_blocked) {
+            printf("live blocked\n");
+            fflush(stdout);
+            a->logged_blocked = true;
         }
         if (got > 0 && a->follow)
             go(a, sim_timeline_steps(a->tl), false);

@@ -91,12 +91,17 @@ sim_text *sim_text_new(SDL_Renderer *r, const char *ui, const char *mono, char *
                                           mono ? mono : "DejaVu Sans Mono"};
     const int weights[SIM_FACE__COUNT] = {FC_WEIGHT_REGULAR, FC_WEIGHT_BOLD, FC_WEIGHT_REGULAR,
                                           FC_WEIGHT_BOLD};
-    for (int f = 0; f < SIM_FACE__COUNT; f++) {
-        if (!find_font(names[f], weights[f], t->path[f], sizeof t->path[f])) {
+    bool found = true;
+    for (int f = 0; f < SIM_FACE__COUNT && found; f++) {
+        found = find_font(names[f], weights[f], t->path[f], sizeof t->path[f]);
+        if (!found)
             snprintf(why, whylen, "no font matches '%s' (fontconfig)", names[f]);
-            sim_text_free(t);
-            return NULL;
-        }
+    }
+    /* Fontconfig is only needed to find the files: release it now. */
+    FcFini();
+    if (!found) {
+        sim_text_free(t);
+        return NULL;
     }
     if (!t->slots) {
         snprintf(why, whylen, "out of memory");
