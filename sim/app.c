@@ -38,6 +38,7 @@ typedef struct app {
     bool quit, test_log, dragging, follow, fullscreen;
     bool vsync;               /* presenting waits for the display */
     bool logged_blocked;      /* the test log said "live blocked" */
+    char dropped[4096];       /* the path of a trace dropped on the window */
     size_t logged;            /* the last step printed by the test log */
     double play_acc;          /* seconds accumulated towards the next step */
     double status_until;      /* when the transient status message goes */
@@ -355,9 +356,8 @@ static void on_drop(app *a, const char *file)
     size_t n = strlen(file);
     if (n > 6 && strcmp(file + n - 6, ".jsonl") == 0) {
         if (load_trace(a, file, false, false) == 0) {
-            static char kept[4096];
-            snprintf(kept, sizeof kept, "%s", file);
-            a->opt.path = kept;
+            snprintf(a->dropped, sizeof a->dropped, "%s", file);
+            a->opt.path = a->dropped;
             a->live = NULL;
             set_status(a, "opened the dropped trace");
         }

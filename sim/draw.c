@@ -437,6 +437,9 @@ static void place_cards(frame *f, const sim_model *m, slots *s)
         int flags = c->cancelled ? F_CANCELLED | F_STRUCK : 0;
         bool task_card = c->task && (c->hkind == RT_HANDLE_STEP || c->hkind == RT_HANDLE_WAKEUP);
         if (task_card) {
+            const sim_task *tk = sim_model_task(m, c->task);
+            if (tk && tk->cancel_requested)
+                flags |= F_CANCELLED;
             card_sub(f, c->task, hkind_label(c->hkind), sub, sizeof sub);
             add_slot(s, KEY_TASK(c->task), r, SLOT_TASK, c->task, card_title(f, c->task), sub,
                      flags | (c->hkind == RT_HANDLE_WAKEUP ? F_WAKEUP : 0));
@@ -1738,6 +1741,74 @@ void sim_draw_panels(sim_gfx *g, sim_view *v, int w, int h, SDL_Rect out[SIM_PAN
                                        L->scrub.y + L->scrub.h - L->status.y};
 }
 
+/* The point where the segment from r's centre towards (tx, ty) leaves r. */
+static void edge_point(SDL_Rect r, float tx, float ty, float *x, float *y)
+{
+    float cx = r.x + r.w / 2.0f, cy = r.y + r.h / 2.0f;
+    float dx = tx - cx, dy = ty - cy;
+    float sx = dx != 0 ? (r.w / 2.0f) / fabsf(dx) : 1e9f;
+    float sy = dy != 0 ? (r.h / 2.0f) / fabsf(dy) : 1e9f;
+    float k = fminf(fminf(sx, sy), 1.0f);
+    *x = cx + dx * k;
+    *y = cy + dy * k;
+}
+
+/* An arrow for what the step's headline does between two tasks: who
+ * cancels whom, which task an exception crosses from, who creates whom. */
+static void draw_step_arrow(frame *f, const slots *cs)
+{
+    const sim_view *v = f->v;
+    if (!v->step)
+        return;
+    sim_step st = sim_timeline_step(v->tl, v->step);
+    const rt_event *e = &f->tr->events[st.head];
+    SDL_Color col;
+    char label[64];
+    uint64_t from = e->peer, to = e->task;
+    switch (e->kind) {
+    case RT_EV_TASK_CANCEL_REQUEST:
+        col = f->th->cancel;
+        snprintf(label, sizeof label, "cancel()");
+        break;
+    case RT_EV_EXC_PROPAGATE:
+        col = f->th->error;
+        snprintf(label, sizeof label, "%s", e->type ? e->type : "exception");
+        break;
+    case RT_EV_TASK_CREATE:
+        col = f->th->accent;
+        snprintf(label, sizeof label, "create_task()");
+        break;
+    default:
+        return;
+    }
+    if (!from || !to || from == to)
+        return;
+    const slot *a = find_slot(cs, KEY_TASK(from)), *b = find_slot(cs, KEY_TASK(to));
+    if (!a || !b)
+        return;
+    float bx = b->r.x + b->r.w / 2.0f, by = b->r.y + b->r.h / 2.0f;
+    float ax = a->r.x + a->r.w / 2.0f, ay = a->r.y + a->r.h / 2.0f;
+    float x0, y0, x3, y3;
+    edge_point(a->r, bx, by, &x0, &y0);
+    edge_point(b->r, ax, ay, &x3, &y3);
+    /* A gentle arc: control points pushed sideways. */
+    float dx = x3 - x0, dy = y3 - y0, len = sqrtf(dx * dx + dy * dy);
+    if (len < 4)
+        return;
+    float nx = -dy / len * len * 0.18f, ny = dx / len * len * 0.18f;
+    col = alpha(col, rnd(255 * f->e));
+    float thick = (float)f->th->line_px + 1;
+    sim_curve(f->p, x0, y0, x0 + dx / 3 + nx, y0 + dy / 3 + ny, x0 + 2 * dx / 3 + nx,
+              y0 + 2 * dy / 3 + ny, x3, y3, thick, (float)rnd(f->L.u * 0.8f), col);
+    int lw = sim_text_width(f->tx, SIM_FACE_BOLD, SIM_SIZE_SMALL, label) + rnd(f->L.u * 0.8f);
+    int lh = th(f, SIM_FACE_BOLD, SIM_SIZE_SMALL) + 2;
+    SDL_Rect pill = {rnd(x0 + dx / 2 + nx * 0.75f) - lw / 2, rnd(y0 + dy / 2 + ny * 0.75f) - lh / 2,
+                     lw, lh};
+    sim_fill_round(f->p, pill, lh / 2, col);
+    text(f, SIM_FACE_BOLD, SIM_SIZE_SMALL, alpha(f->th->panel, col.a), label, pill.x + lw / 2,
+         pill.y + 1, 0, 1);
+}
+
 static float ease(float x)
 {
     if (x <= 0)
@@ -1828,6 +1899,7 @@ void sim_draw(sim_gfx *g, sim_view *v, int w, int h)
             if (!find_slot(cs, ps->v[i].key) && ps->v[i].style != SLOT_MORE)
                 draw_card(f, &ps->v[i], ps->v[i].r, rnd(255 * (1 - f->e)), false);
 
+    draw_step_arrow(f, cs);
     if (v->selected)
         draw_details(f);
     if (v->help)

@@ -79,13 +79,13 @@ sim_text *sim_text_new(SDL_Renderer *r, const char *ui, const char *mono, char *
         snprintf(why, whylen, "cannot start fontconfig");
         return NULL;
     }
-    sim_text *t = SDL_calloc(1, sizeof *t);
+    sim_text *t = rt_calloc(1, sizeof *t);
     if (!t) {
         snprintf(why, whylen, "out of memory");
         return NULL;
     }
     t->r = r;
-    t->slots = SDL_calloc(CACHE_CAP, sizeof *t->slots);
+    t->slots = rt_calloc(CACHE_CAP, sizeof *t->slots);
     const char *names[SIM_FACE__COUNT] = {ui ? ui : "DejaVu Sans", ui ? ui : "DejaVu Sans",
                                           mono ? mono : "DejaVu Sans Mono",
                                           mono ? mono : "DejaVu Sans Mono"};
@@ -118,10 +118,10 @@ static void cache_clear(sim_text *t)
         if (e->hash) {
             if (e->tex)
                 SDL_DestroyTexture(e->tex);
-            SDL_free(e->str);
+            rt_free(e->str);
         }
     }
-    SDL_memset(t->slots, 0, CACHE_CAP * sizeof *t->slots);
+    memset(t->slots, 0, CACHE_CAP * sizeof *t->slots);
     t->count = 0;
 }
 
@@ -131,13 +131,13 @@ void sim_text_free(sim_text *t)
         return;
     if (t->slots) {
         cache_clear(t);
-        SDL_free(t->slots);
+        rt_free(t->slots);
     }
     for (int f = 0; f < SIM_FACE__COUNT; f++)
         for (int s = 0; s < SIM_SIZE__COUNT; s++)
             if (t->font[f][s])
                 TTF_CloseFont(t->font[f][s]);
-    SDL_free(t);
+    rt_free(t);
 }
 
 int sim_text_set_px(sim_text *t, int px)
@@ -193,7 +193,7 @@ static uint64_t hash_key(const char *s, int face, int size, int maxw)
 static void evict(sim_text *t)
 {
     entry *old = t->slots;
-    entry *fresh = SDL_calloc(CACHE_CAP, sizeof *fresh);
+    entry *fresh = rt_calloc(CACHE_CAP, sizeof *fresh);
     if (!fresh) {
         cache_clear(t);
         return;
@@ -207,7 +207,7 @@ static void evict(sim_text *t)
         if (e->used + EVICT_FRAMES < t->frame) {
             if (e->tex)
                 SDL_DestroyTexture(e->tex);
-            SDL_free(e->str);
+            rt_free(e->str);
             continue;
         }
         size_t j = e->hash % CACHE_CAP;
@@ -216,14 +216,14 @@ static void evict(sim_text *t)
         fresh[j] = *e;
         t->count++;
     }
-    SDL_free(old);
+    rt_free(old);
 }
 
 /* The longest prefix of s, cut at a character, that fits maxw with "…". */
 static char *ellipsize(TTF_Font *font, const char *s, int maxw)
 {
     size_t n = strlen(s);
-    char *buf = SDL_malloc(n + 4);
+    char *buf = rt_malloc(n + 4);
     if (!buf)
         return NULL;
     size_t lo = 0, hi = n;
@@ -279,9 +279,11 @@ static entry *lookup(sim_text *t, sim_face f, sim_size s, const char *str, int m
         return lookup(t, f, s, str, maxw);
     }
     entry *e = &t->slots[j];
-    e->str = SDL_strdup(str);
+    size_t slen = strlen(str) + 1;
+    e->str = rt_malloc(slen);
     if (!e->str)
         return NULL;
+    memcpy(e->str, str, slen);
     e->hash = h;
     e->face = (uint8_t)f;
     e->size = (uint8_t)s;
@@ -306,7 +308,7 @@ static entry *lookup(sim_text *t, sim_face f, sim_size s, const char *str, int m
     }
     SDL_Color white = {255, 255, 255, 255};
     SDL_Surface *surf = TTF_RenderUTF8_Blended(font, shown, white);
-    SDL_free(cut);
+    rt_free(cut);
     if (!surf)
         return e;
     e->tex = SDL_CreateTextureFromSurface(t->r, surf);
