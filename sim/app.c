@@ -470,9 +470,12 @@ static int run_window(app *a)
     Uint64 start = last;
     while (!a->quit) {
         SDL_Event e;
-        bool busy = a->view.playing || a->view.anim < 1.0f || (a->feed && !a->finished) ||
-                    a->dragging || a->view.status[0];
-        bool got = busy ? SDL_PollEvent(&e) : SDL_WaitEventTimeout(&e, 250);
+        /* Animating or playing: draw every frame. Otherwise sleep until an
+         * event, waking ten times a second to follow a live run. */
+        bool busy = a->view.playing || a->view.anim < 1.0f || a->dragging;
+        bool live = a->feed && !a->finished;
+        bool got = busy ? SDL_PollEvent(&e)
+                        : SDL_WaitEventTimeout(&e, live || a->view.status[0] ? 100 : 250);
         while (got) {
             switch (e.type) {
             case SDL_QUIT:

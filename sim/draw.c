@@ -731,7 +731,8 @@ static int focus_line(frame *f)
     return f->v->step ? sim_timeline_step(f->v->tl, f->v->step).line : 0;
 }
 
-/* Line `n` (1-based) of the source: its start and length. */
+/* Line `n` (1-based) of the source: its start and length. O(n): use a
+ * cursor (next_line) to walk many lines. */
 static bool source_line(const rt_trace *tr, int n, const char **start, size_t *len)
 {
     const char *p = tr->source, *end = tr->source + tr->source_len;
@@ -746,6 +747,27 @@ static bool source_line(const rt_trace *tr, int n, const char **start, size_t *l
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     *start = p;
     *len = (size_t)((nl ? nl : end) - p);
+    return true;
+}
+
+/* A cursor over the source's lines. */
+typedef struct line_cursor {
+    const char *p, *end;
+    bool done;
+} line_cursor;
+
+/* The next line (start, length); false past the last one. */
+static bool next_line(line_cursor *c, const char **start, size_t *len)
+{
+    if (c->done || !c->p)
+        return false;
+    const char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
+    *start = c->p;
+    *len = (size_t)((nl ? nl : c->end) - c->p);
+    if (nl)
+        c->p = nl + 1;
+    else
+        c->done = true;
     return true;
 }
 
@@ -805,15 +827,18 @@ static void draw_source(frame *f)
     int state = 0;
     const char *ls;
     size_t ll;
-    /* Bring the triple-quote state up to the first shown line. */
-    for (int n = 1; n < top && source_line(f->tr, n, &ls, &ll); n++) {
+    /* Walk the lines once: the triple-quote state up to the first shown
+     * line, then the shown ones. */
+    line_cursor cur = {f->tr->source, f->tr->source + f->tr->source_len, false};
+    ls = NULL;
+    for (int n = 1; n < top && next_line(&cur, &ls, &ll); n++) {
         sim_span tmp[64];
         sim_syntax_line(ls, ll, &state, tmp, 64);
     }
     uint64_t running = m->loop.running_task;
     for (int k = 0; k < visible; k++) {
         int n = top + k;
-        if (n > nlines || !source_line(f->tr, n, &ls, &ll))
+        if (n > nlines || !next_line(&cur, &ls, &ll))
             break;
         int y = c.y + k * lh;
         /* The running line: a band and a bar in the running task's colour. */
