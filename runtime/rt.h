@@ -54,7 +54,9 @@ extern "C" {
     X(ESHUTDOWN, -7, "cannot schedule new futures after shutdown")           \
     X(ETHREAD, -8, "cannot start a worker thread")                           \
     X(ESTOPPED, -9, "Event loop stopped before Future completed.")           \
-    X(EEXIT, -10, "a fatal exception (KeyboardInterrupt, SystemExit) left the loop")
+    X(EEXIT, -10, "a fatal exception (KeyboardInterrupt, SystemExit) left the loop") \
+    X(EIO, -11, "input/output error")                                        \
+    X(EFORMAT, -12, "malformed input")
 
 enum {
 #define RT_ERROR_ENUM(name, value, text) RT_##name = (value),
@@ -365,7 +367,9 @@ typedef struct rt_event {
     uint64_t peer;       /* the other task: parent, canceller, awaited... */
     int worker;          /* worker index; -1 when not on a worker */
     int line;            /* source line, 0 when unknown */
-    int kind2;           /* a sub-kind: handle kind, future role, phase... */
+    int kind2;           /* a sub-kind: handle kind, future role, loop
+                            phase or done state (the trace key depends on
+                            the kind: hkind, role, phase, state) */
     int64_t n;           /* a count: iteration number, queue length... */
     double when;         /* a due time: timer deadline, wake-up, clock target */
     const char *name;    /* a name: task name, callback or function name */
@@ -382,6 +386,20 @@ typedef enum rt_loop_phase {
     RT_PHASE_TIMERS = 1,  /* moving due timers to the ready queue */
     RT_PHASE_READY = 2    /* running the ready callbacks */
 } rt_loop_phase;
+
+/* How a future, task or job ended: `kind2` of future.done, task.done and
+ * exec.done (trace key `state`). */
+#define RT_DONE_STATES(X)                                                    \
+    X(RESULT, "result")                                                      \
+    X(EXCEPTION, "exception")                                                \
+    X(CANCELLED, "cancelled")
+
+typedef enum rt_done_state {
+#define RT_DONE_ENUM(name, text) RT_DONE_##name,
+    RT_DONE_STATES(RT_DONE_ENUM)
+#undef RT_DONE_ENUM
+    RT_DONE__COUNT
+} rt_done_state;
 
 /* ------------------------------------------------------------------------ */
 /* The world: clock, event stream, ids and threads shared by all loops      */

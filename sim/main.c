@@ -16,6 +16,7 @@
 #include "bench.h"
 #include "rt.h"
 #include "sim.h"
+#include "window.h"
 
 static const char usage_text[] =
     "usage: loopscope [--help] [--version] COMMAND [ARGS]\n"
@@ -128,4 +129,17 @@ int main(int argc, char **argv)
             return sim_view_main(argc, argv);
     }
     return usage_error("unknown command '%s'", cmd);
+    if (argc > 1 && (strcmp(argv[1], "view") == 0 || strcmp(argv[1], "render") == 0)) {
+#ifdef LOOPSCOPE_WITH_SDL
+        if (strcmp(argv[1], "view") == 0)
+            return sim_view_main(argc - 1, argv + 1);
+        return sim_render_main(argc - 1, argv + 1);
+#else
+        fprintf(stderr, "loopscope %s: this loopscope was built without the window "
+                        "(LOOPSCOPE_WITH_SDL=OFF)\n", argv[1]);
+        return 2;
+#endif
+    }
+    usage(argc > 1 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
+    return argc > 1 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
 }

@@ -8,7 +8,6 @@
 #define LOOPSCOPE_SIM_H
 
 int sim_trace_main(int argc, char **argv);
-int sim_view_main(int argc, char **argv);
-int sim_render_main(int argc, char **argv);
+/* view and render: see window.h. */
 
 #endif /* LOOPSCOPE_SIM_H */

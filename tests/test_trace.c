@@ -1,0 +1,602 @@
+/*
+ * test_trace.c - the trace layer: SHA-256, Python float reprs, the JSON
+ * Lines writer (byte for byte against the hand-made traces), the reader's
+ * error messages, the golden compare, the Chrome export, allocation
+ * failure, and the speed goals (2 million events a second written,
+ * 100,000 events read in well under 100 ms).
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "trace.h"
+
+#include "float_cases.h"
+
+static const char *const TRACES[] = {"hello", "two_tasks", "executor", "exception",
+                                     "cancel", "deadlock", "many_tasks"};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static char *trace_path(const char *name)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf, "%s/tests/traces/%s.jsonl", LOOPSCOPE_SOURCE_DIR, name);
+    return buf;
+}
+
+/* The directory where the build puts generated traces and exports. */
+static const char *out_dir(void)
+{
+    const char *d = getenv("LOOPSCOPE_TRACE_OUT");
+    return d && *d ? d : ".";
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *p = malloc((size_t)n + 1);
+    *len = fread(p, 1, (size_t)n, f);
+    p[*len] = '\0';
+    fclose(f);
+    return p;
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void test_sha256(void **state)
+{
+    (void)state;
+    char hex[65];
+    rt_sha256_hex("", 0, hex);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    rt_sha256_hex("abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    rt_sha256_hex(m, strlen(m), hex);
+    assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    /* One million 'a', fed in uneven pieces to exercise the buffering. */
+    rt_sha256 s;
+    uint8_t sum[32];
+    char chunk[997];
+    memset(chunk, 'a', sizeof chunk);
+    rt_sha256_init(&s);
+    size_t left = 1000000;
+    for (size_t k = 1; left; k = k % 900 + 13) {
+        size_t n = k < left ? k : left;
+        rt_sha256_update(&s, chunk, n);
+        left -= n;
+    }
+    rt_sha256_final(&s, sum);
+    static const uint8_t want[32] = {0xcd, 0xc7, 0x6e, 0x5c, 0x99, 0x14, 0xfb, 0x92,
+                                     0x81, 0xa1, 0xc7, 0xe2, 0x84, 0xd7, 0x3e, 0x67,
+                                     0xf1, 0x80, 0x9a, 0x48, 0xa4, 0x97, 0x20, 0x0e,
+                                     0x04, 0x6d, 0x39, 0xcc, 0xc7, 0x11, 0x2c, 0xd0};
+    assert_memory_equal(sum, want, 32);
+}
+
+static void test_float_repr(void **state)
+{
+    (void)state;
+    char buf[40];
+    for (size_t i = 0; i < sizeof float_cases / sizeof float_cases[0]; i++) {
+        rt_trace_float_repr(float_cases[i].v, buf);
+        if (strcmp(buf, float_cases[i].repr) != 0)
+            fail_msg("repr(%a): got %s, Python prints %s", float_cases[i].v, buf,
+                     float_cases[i].repr);
+    }
+    rt_trace_float_repr(0.0, buf);
+    assert_string_equal(buf, "0.0");
+    rt_trace_float_repr(-0.0, buf);
+    assert_string_equal(buf, "-0.0");
+    rt_trace_float_repr(1.0 / 0.0, buf);
+    assert_string_equal(buf, "inf");
+}
+
+/* Every hand-made trace reads and writes back byte for byte: the writer
+ * prints exactly what Python's json.dumps printed. */
+static void check_roundtrip(const char *path)
+{
+    size_t len;
+    char *want = slurp(path, &len);
+    assert_non_null(want);
+    rt_trace *tr;
+    rt_trace_error err;
+    int rc = rt_trace_read(path, 0, &tr, &err);
+    if (rc)
+        fail_msg("%s:%d: %s", err.file, err.line, err.message);
+    assert_true(tr->complete);
+    char *got = NULL;
+    size_t got_len = 0;
+    FILE *f = open_memstream(&got, &got_len);
+    assert_int_equal(rt_trace_export(tr, f, RT_TRACE_JSONL), 0);
+    fclose(f);
+    assert_int_equal(got_len, len);
+    assert_memory_equal(got, want, len);
+    free(got);
+    free(want);
+    rt_trace_free(tr);
+}
+
+static void test_roundtrip(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof TRACES / sizeof TRACES[0]; i++)
+        check_roundtrip(trace_path(TRACES[i]));
+    char big[4096];
+    snprintf(big, sizeof big, "%s/big.jsonl", out_dir());
+    check_roundtrip(big);
+}
+
+/* The writer as the world's hook: keys in order, zero keys left out,
+ * worker 0 kept, run.end added by close. */
+static void test_writer(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    rt_trace_writer w;
+    const char *src = "print('hi')\n";
+    assert_int_equal(rt_trace_writer_open(&w, f, RT_TRACE_JSONL, "hi.py", src, strlen(src),
+                                          RT_CLOCK_VIRTUAL), 0);
+    rt_event e1 = {.kind = RT_EV_TASK_SUSPEND, .seq = 0, .t = 1e-5, .loop = 1,
+                   .task = 2, .future = 3, .worker = -1, .line = 7, .func = "main",
+                   .kind2 = RT_ROLE_SLEEP, .name = "sleep(1)"};
+    rt_event e2 = {.kind = RT_EV_EXEC_START, .seq = 1, .t = 0.1 + 0.2, .executor = 1,
+                   .job = 4, .worker = 0};
+    rt_event e3 = {.kind = RT_EV_OUTPUT, .seq = 2, .t = 0.1 + 0.2, .worker = -1, .task = 1,
+                   .name = "stdout", .text = "a \"q\" \\ \n\t\x01 h\xc3\xa9"};
+    rt_event e4 = {.kind = RT_EV_LOOP_PHASE, .seq = 3, .t = 2.0, .loop = 1,
+                   .kind2 = RT_PHASE_SELECT, .worker = -1};
+    rt_trace_writer_hook(&w, &e1);
+    rt_trace_writer_hook(&w, &e2);
+    rt_trace_writer_hook(&w, &e3);
+    rt_trace_writer_hook(&w, &e4);
+    assert_int_equal(rt_trace_writer_close(&w, 1, "exception"), 0);
+    fclose(f);
+    char sha[65];
+    rt_sha256_hex(src, strlen(src), sha);
+    char want[2048];
+    snprintf(want, sizeof want,
+             "{\"format\":\"loopscope-trace\",\"version\":1,\"scenario\":\"hi.py\","
+             "\"sha256\":\"%s\",\"clock\":\"virtual\",\"source\":\"print('hi')\\n\"}\n"
+             "{\"seq\":0,\"t\":1e-05,\"ev\":\"task.suspend\",\"loop\":1,"
+             "\"task\":2,\"fut\":3,\"line\":7,\"func\":\"main\",\"role\":\"sleep\","
+             "\"name\":\"sleep(1)\"}\n"
+             "{\"seq\":1,\"t\":0.30000000000000004,\"ev\":\"exec.start\",\"job\":4,"
+             "\"executor\":1,\"worker\":0}\n"
+             "{\"seq\":2,\"t\":0.30000000000000004,\"ev\":\"output\",\"task\":1,\"name\":\"stdout\","
+             "\"text\":\"a \\\"q\\\" \\\\ \\n\\t\\u0001 h\xc3\xa9\"}\n"
+             "{\"seq\":3,\"t\":2.0,\"ev\":\"loop.phase\",\"loop\":1,\"phase\":\"select\"}\n"
+             "{\"seq\":4,\"t\":2.0,\"ev\":\"run.end\",\"n\":1,\"text\":\"exception\"}\n",
+             sha);
+    assert_string_equal(text, want);
+
+    /* It reads back into the same events. */
+    rt_trace *tr;
+    rt_trace_error err;
+    int rc = rt_trace_parse(text, len, "mem", 0, &tr, &err);
+    if (rc)
+        fail_msg("%s:%d: %s", err.file, err.line, err.message);
+    assert_int_equal(tr->len, 5);
+    assert_string_equal(tr->events[2].text, e3.text);
+    assert_int_equal(tr->events[0].kind2, RT_ROLE_SLEEP);
+    assert_int_equal(tr->events[1].worker, 0);
+    assert_int_equal(tr->events[0].worker, -1);
+    assert_true(tr->events[1].t == 0.1 + 0.2);
+    rt_trace_free(tr);
+    free(text);
+}
+
+static void test_format_event(void **state)
+{
+    (void)state;
+    rt_event e = {.kind = RT_EV_TIMER_ARM, .seq = 12, .t = 0.0, .loop = 1, .task = 1,
+                  .future = 1, .handle = 2, .when = 1.0, .name = "sleep(1)", .worker = -1};
+    char buf[256];
+    const char *want = "{\"seq\":12,\"t\":0.0,\"ev\":\"timer.arm\",\"loop\":1,\"task\":1,"
+                       "\"fut\":1,\"handle\":2,\"when\":1.0,\"name\":\"sleep(1)\"}\n";
+    size_t n = rt_trace_format_event(&e, buf, sizeof buf);
+    assert_int_equal(n, strlen(want));
+    assert_string_equal(buf, want);
+    /* Too small: truncated, NUL-terminated, full length returned. */
+    char small[10];
+    assert_int_equal(rt_trace_format_event(&e, small, sizeof small), strlen(want));
+    assert_int_equal(strlen(small), 9);
+    assert_memory_equal(small, want, 9);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The reader's errors                                                      */
+/* ------------------------------------------------------------------------ */
+
+static char *header_line(int version, const char *source)
+{
+    static char buf[512];
+    char sha[65];
+    rt_sha256_hex(source, strlen(source), sha);
+    snprintf(buf, sizeof buf,
+             "{\"format\":\"loopscope-trace\",\"version\":%d,\"scenario\":\"x.py\","
+             "\"sha256\":\"%s\",\"clock\":\"virtual\",\"source\":\"x = 1\\n\"}\n",
+             version, sha);
+    return buf;
+}
+
+#define EV0 "{\"seq\":0,\"t\":0.0,\"ev\":\"loop.create\",\"loop\":1}\n"
+#define END1 "{\"seq\":1,\"t\":0.0,\"ev\":\"run.end\",\"text\":\"ok\"}\n"
+
+static void expect_error(const char *body, int with_header, int line, const char *message)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s%s", with_header ? header_line(1, "x = 1\n") : "", body);
+    rt_trace *tr = (rt_trace *)1;
+    rt_trace_error err;
+    int rc = rt_trace_parse(text, strlen(text), "bad.jsonl", 0, &tr, &err);
+    if (rc == 0)
+        fail_msg("accepted: %s", body);
+    assert_int_equal(rc, RT_EFORMAT);
+    assert_null(tr);
+    if (err.line != line || !strstr(err.message, message))
+        fail_msg("for %s\n got %d: %s\nwant %d: %s", body, err.line, err.message, line,
+                 message);
+    assert_string_equal(err.file, "bad.jsonl");
+}
+
+static void test_reader_errors(void **state)
+{
+    (void)state;
+    expect_error("", 0, 0, "empty file: not a loopscope trace");
+    expect_error("garbage\n", 0, 1, "not a loopscope trace");
+    expect_error("{\"format\":\"other\",\"version\":1}\n", 0, 1, "not a loopscope trace");
+    expect_error(EV0, 1, 2, "trace is incomplete: no run.end event (was the run cut short?)");
+    expect_error(EV0 "{\"seq\":1,\"t\":0.0,\"ev\":\"loop.cre", 1, 3,
+                 "truncated last line: the file ends in the middle of an event");
+    expect_error("{\"seq\":0,\"t\":0.0,\"ev\":\"loop.create\",\"loop\":\"1\"}\n" END1, 1, 2,
+                 "key 'loop' must be a non-negative integer");
+    expect_error("{\"seq\":0,\"t\":0.0,\"ev\":\"loop.explode\"}\n" END1, 1, 2,
+                 "unknown event kind 'loop.explode'");
+    expect_error(EV0 "{\"seq\":2,\"t\":0.0,\"ev\":\"run.end\"}\n", 1, 3,
+                 "seq gap: expected seq 1, found 2");
+    expect_error("{\"seq\":0,\"t\":0.0,\"ev\":\"loop.create\",}\n" END1, 1, 2, "bad JSON");
+    expect_error("{\"seq\":0,\"t\":0.0,\"ev\":\"loop.create\" \"loop\":1}\n" END1, 1, 2,
+                 "bad JSON: expected ',' or '}'");
+    expect_error("{\"seq\":0,\"t\":0.0,\"ev\":\"loop.create\",\"when\":1.0}\n" END1, 1, 2,
+                 "key 'when' does not belong to a loop.create event");
+    expect_error("{\"seq\":0,\"t\":0.0,\"ev\":\"handle.run\",\"role\":\"step\"}\n" END1, 1, 2,
+                 "key 'role' does not belong to a handle.run event (it uses 'hkind')");
+    expect_error("{\"seq\":0,\"t\":0.0,\"ev\":\"handle.run\",\"hkind\":\"zzz\"}\n" END1, 1, 2,
+                 "unknown hkind 'zzz'");
+    expect_error("{\"seq\":0,\"t\":0.0,\"ev\":\"handle.run\"}\n" END1, 1, 2,
+                 "a handle.run event needs the key 'hkind'");
+    expect_error(EV0 END1 "{\"seq\":2,\"t\":0.0,\"ev\":\"loop.create\",\"loop\":1}\n", 1, 4,
+                 "event after run.end");
+    expect_error(EV0 "\n" END1, 1, 3, "blank line");
+    expect_error("{\"seq\":0,\"t\":2.0,\"ev\":\"loop.create\",\"loop\":1}\n"
+                 "{\"seq\":1,\"t\":1.5,\"ev\":\"run.end\"}\n",
+                 1, 3, "time goes backwards: t=1.5 after t=2.0");
+    expect_error("{\"seq\":0,\"t\":0.0,\"ev\":\"output\",\"text\":{\"a\":1}}\n" END1, 1, 2,
+                 "unexpected '{': trace values are numbers or strings");
+    expect_error("{\"seq\":0,\"t\":0.0,\"ev\":\"output\",\"text\":\"\xff\"}\n" END1, 1, 2,
+                 "invalid UTF-8 in a string");
+    expect_error("{\"seq\":0,\"t\":0.0,\"ev\":\"output\",\"text\":\"\\ud800x\"}\n" END1, 1, 2,
+                 "lone surrogate");
+    expect_error("{\"seq\":0,\"t\":0.0,\"ev\":\"loop.create\",\"loop\":1,\"loop\":2}\n" END1, 1,
+                 2, "key 'loop' appears twice");
+    expect_error("{\"seq\":0,\"t\":0.0,\"ev\":\"loop.create\",\"line\":3}\n" END1, 1, 2,
+                 "key 'line' does not belong");
+    expect_error("{\"seq\":0,\"t\":0.0,\"ev\":\"warn\",\"line\":-3}\n" END1, 1, 2,
+                 "key 'line' must be an integer");
+    expect_error("{\"seq\":0,\"t\":\"0\",\"ev\":\"loop.create\"}\n" END1, 1, 2,
+                 "key 't' must be a number");
+    expect_error("{\"seq\":0,\"t\":0.0,\"ev\":\"output\",\"text\":\"a\x01\"}\n" END1, 1, 2,
+                 "control character 0x01 in a string");
+    expect_error("{\"seq\":0,\"t\":01,\"ev\":\"loop.create\"}\n" END1, 1, 2, "leading zero");
+    expect_error("{\"seq\":0,\"t\":0.0}\n" END1, 1, 2, "the event has no 'ev'");
+
+    /* A newer version and an edited source are refused in the header. */
+    char text[1024];
+    snprintf(text, sizeof text, "%s" EV0 END1, header_line(2, "x = 1\n"));
+    rt_trace *tr;
+    rt_trace_error err;
+    assert_int_equal(rt_trace_parse(text, strlen(text), "new.jsonl", 0, &tr, &err), RT_EFORMAT);
+    assert_int_equal(err.line, 1);
+    assert_string_equal(err.message,
+                        "trace version 2 is newer than this loopscope understands (1)");
+    snprintf(text, sizeof text, "%s" EV0 END1, header_line(1, "y = 2\n"));
+    assert_int_equal(rt_trace_parse(text, strlen(text), "ed.jsonl", 0, &tr, &err), RT_EFORMAT);
+    assert_non_null(strstr(err.message, "sha256 does not match"));
+
+    /* The printed form is file:line: message. */
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    rt_trace_error_print(&err, f);
+    fclose(f);
+    assert_non_null(strstr(out, "ed.jsonl:1: the header's sha256"));
+    free(out);
+
+    /* A missing file. */
+    assert_int_equal(rt_trace_read("/nonexistent/t.jsonl", 0, &tr, &err), RT_EIO);
+    assert_int_equal(err.line, 0);
+    assert_non_null(strstr(err.message, "cannot open"));
+}
+
+static void test_reader_lenient(void **state)
+{
+    (void)state;
+    char text[1024];
+    snprintf(text, sizeof text, "%s" EV0 "{\"seq\":1,\"t\":0.0,\"ev\":\"loop.ru",
+             header_line(1, "x = 1\n"));
+    rt_trace *tr;
+    rt_trace_error err;
+    assert_int_equal(rt_trace_parse(text, strlen(text), "cut.jsonl", RT_TRACE_LENIENT, &tr,
+                                    &err), 0);
+    assert_int_equal(tr->len, 1);
+    assert_false(tr->complete);
+    assert_string_equal(tr->source, "x = 1\n");
+    assert_string_equal(tr->scenario, "x.py");
+    rt_trace_free(tr);
+    /* Accepted keys in any order, a missing final newline, \/ escapes. */
+    snprintf(text, sizeof text,
+             "%s{\"ev\":\"output\",\"text\":\"a\\/b \\u00e9\\ud83d\\ude00\",\"t\":0,\"seq\":0}\n"
+             "{\"seq\":1,\"t\":0.0,\"ev\":\"run.end\"}",
+             header_line(1, "x = 1\n"));
+    assert_int_equal(rt_trace_parse(text, strlen(text), "ok.jsonl", 0, &tr, &err), 0);
+    assert_string_equal(tr->events[0].text, "a/b \xc3\xa9\xf0\x9f\x98\x80");
+    assert_true(tr->complete);
+    rt_trace_free(tr);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Live traces and the golden compare                                       */
+/* ------------------------------------------------------------------------ */
+
+static void test_append(void **state)
+{
+    (void)state;
+    rt_trace *tr = rt_trace_new("live.py", "pass\n", 5, RT_CLOCK_VIRTUAL);
+    assert_non_null(tr);
+    char name[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(name, sizeof name, "Task-%d", i + 1);
+        rt_event e = {.kind = RT_EV_TASK_CREATE, .seq = 999, .task = (uint64_t)i + 1,
+                      .name = name, .func = "f", .worker = -1};
+        assert_int_equal(rt_trace_append(tr, &e), 0);
+    }
+    strcpy(name, "changed");
+    assert_int_equal(tr->len, 5000);
+    assert_int_equal(tr->events[4321].seq, 4321);
+    assert_string_equal(tr->events[4321].name, "Task-4322");
+    assert_false(tr->complete);
+    rt_event end = {.kind = RT_EV_RUN_END};
+    assert_int_equal(rt_trace_append(tr, &end), 0);
+    assert_true(tr->complete);
+    rt_trace_free(tr);
+}
+
+static void test_compare(void **state)
+{
+    (void)state;
+    rt_trace *a, *b;
+    rt_trace_error err;
+    assert_int_equal(rt_trace_read(trace_path("two_tasks"), 0, &a, &err), 0);
+    assert_int_equal(rt_trace_read(trace_path("two_tasks"), 0, &b, &err), 0);
+    assert_int_equal(rt_trace_compare(a, b, NULL), 0);
+
+    /* One key of one event changes: the report names it and shows both. */
+    size_t k = 0;
+    while (b->events[k].kind != RT_EV_TASK_SUSPEND || b->events[k].task != 2)
+        k++;
+    b->events[k].line = 9;
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    assert_int_equal(rt_trace_compare(a, b, f), 1);
+    fclose(f);
+    char want[200];
+    snprintf(want, sizeof want, "first difference at event %zu (line %zu): 'line' is 4 in the "
+                                "golden trace, 9 in this run", k, k + 2);
+    assert_non_null(strstr(out, want));
+    assert_non_null(strstr(out, "t=0.000  Task-2   task.suspend line 4 awaits sleep(1)"));
+    assert_non_null(strstr(out, "t=0.000  Task-2   task.suspend line 9 awaits sleep(1)"));
+    assert_non_null(strstr(out, ">> "));
+    free(out);
+    b->events[k].line = 4;
+
+    /* A time that differs by one bit. */
+    b->events[k + 5].t = nextafter(a->events[k + 5].t, 10.0);
+    assert_int_equal(rt_trace_compare(a, b, NULL), 1);
+    b->events[k + 5].t = a->events[k + 5].t;
+
+    /* A shorter run. */
+    b->len -= 3;
+    out = NULL;
+    f = open_memstream(&out, &len);
+    assert_int_equal(rt_trace_compare(a, b, f), 1);
+    fclose(f);
+    assert_non_null(strstr(out, "(no more events)"));
+    free(out);
+    rt_trace_free(a);
+    rt_trace_free(b);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Chrome export                                                            */
+/* ------------------------------------------------------------------------ */
+
+static void test_chrome_export(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof TRACES / sizeof TRACES[0]; i++) {
+        rt_trace *tr;
+        rt_trace_error err;
+        assert_int_equal(rt_trace_read(trace_path(TRACES[i]), 0, &tr, &err), 0);
+        char path[4096];
+        snprintf(path, sizeof path, "%s/chrome_%s.json", out_dir(), TRACES[i]);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        assert_int_equal(rt_trace_export(tr, f, RT_TRACE_CHROME), 0);
+        fclose(f);
+        size_t len = 0;
+        char *text = slurp(path, &len);
+        assert_true(len > 100);
+        assert_int_equal(text[0], '{');
+        assert_non_null(strstr(text, "\"traceEvents\":["));
+        assert_non_null(strstr(text, "\"displayTimeUnit\":\"ms\""));
+        assert_non_null(strstr(text, "\"thread_name\""));
+        assert_non_null(strstr(text, "\"ph\":\"X\""));
+        assert_true(strcmp(text + len - 4, "\n]}\n") == 0);
+        /* Every trace where a task awaits something gets flow arrows. */
+        if (strcmp(TRACES[i], "deadlock") != 0) {
+            assert_non_null(strstr(text, "\"ph\":\"s\""));
+            assert_non_null(strstr(text, "\"ph\":\"f\",\"bp\":\"e\"") ||
+                            strstr(text, "\"bp\":\"e\""));
+        }
+        free(text);
+        rt_trace_free(tr);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Allocation failure                                                       */
+/* ------------------------------------------------------------------------ */
+
+static void test_alloc_failure(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    char *text = slurp(trace_path("exception"), &len);
+    assert_non_null(text);
+    int ok = 0;
+    for (long n = 0; n < 40; n++) {
+        rt_trace *tr = NULL;
+        rt_trace_error err;
+        rt_alloc_fail_after(n);
+        int rc = rt_trace_parse(text, len, "exception.jsonl", 0, &tr, &err);
+        rt_alloc_fail_after(-1);
+        if (rc == 0) {
+            ok++;
+            rt_trace_free(tr);
+        } else {
+            assert_int_equal(rc, RT_ENOMEM);
+            assert_null(tr);
+            assert_string_equal(err.message, "out of memory");
+        }
+    }
+    assert_true(ok > 0);
+    /* The writer fails cleanly too. */
+    rt_trace_writer w;
+    rt_alloc_fail_after(0);
+    assert_int_equal(rt_trace_writer_open(&w, stdout, RT_TRACE_JSONL, "a", "", 0,
+                                          RT_CLOCK_VIRTUAL), RT_ENOMEM);
+    rt_alloc_fail_after(-1);
+    free(text);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Speed                                                                    */
+/* ------------------------------------------------------------------------ */
+
+#ifdef NDEBUG
+enum { CHECK_SPEED = 1 };
+#else
+enum { CHECK_SPEED = 0 }; /* sanitizer and debug builds only report */
+#endif
+
+static void test_write_speed(void **state)
+{
+    (void)state;
+    rt_trace *tr;
+    rt_trace_error err;
+    assert_int_equal(rt_trace_read(trace_path("two_tasks"), 0, &tr, &err), 0);
+    size_t n = CHECK_SPEED ? 2000000 : 200000;
+    double best = 1e9;
+    for (int round = 0; round < 3; round++) {
+        FILE *f = fopen("/dev/null", "w");
+        rt_trace_writer w;
+        assert_int_equal(rt_trace_writer_open(&w, f, RT_TRACE_JSONL, "two_tasks.py",
+                                              tr->source, tr->source_len, tr->clock), 0);
+        double t0 = now_ms();
+        for (size_t i = 0; i < n; i++) {
+            rt_event e = tr->events[i % (tr->len - 1)];
+            e.seq = i;
+            e.t = (double)(i / 64) * 0.001;
+            rt_trace_writer_event(&w, &e);
+        }
+        double ms = now_ms() - t0;
+        assert_int_equal(rt_trace_writer_close(&w, 0, "ok"), 0);
+        fclose(f);
+        if (ms < best)
+            best = ms;
+    }
+    double rate = n / (best / 1e3);
+    print_message("trace writer: %.2f million events per second\n", rate / 1e6);
+    if (CHECK_SPEED)
+        assert_true(rate >= 2e6);
+    rt_trace_free(tr);
+}
+
+static void test_read_speed(void **state)
+{
+    (void)state;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/big.jsonl", out_dir());
+    double best = 1e9;
+    size_t events = 0;
+    for (int round = 0; round < 3; round++) {
+        rt_trace *tr;
+        rt_trace_error err;
+        double t0 = now_ms();
+        int rc = rt_trace_read(path, 0, &tr, &err);
+        double ms = now_ms() - t0;
+        if (rc)
+            fail_msg("%s:%d: %s", err.file, err.line, err.message);
+        events = tr->len;
+        rt_trace_free(tr);
+        if (ms < best)
+            best = ms;
+    }
+    print_message("trace reader: %zu events in %.1f ms\n", events, best);
+    assert_true(events >= 100000);
+    if (CHECK_SPEED)
+        assert_true(best < 100.0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sha256),
+        cmocka_unit_test(test_float_repr),
+        cmocka_unit_test(test_writer),
+        cmocka_unit_test(test_format_event),
+        cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_reader_errors),
+        cmocka_unit_test(test_reader_lenient),
+        cmocka_unit_test(test_append),
+        cmocka_unit_test(test_compare),
+        cmocka_unit_test(test_chrome_export),
+        cmocka_unit_test(test_alloc_failure),
+        cmocka_unit_test(test_write_speed),
+        cmocka_unit_test(test_read_speed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
