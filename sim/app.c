@@ -21,6 +21,7 @@
 #include <SDL_image.h>
 
 #include "ui.h"
+#include "sim.h"
 #include "window.h"
 
 typedef struct app {
@@ -97,10 +98,20 @@ static int load_trace(app *a, const char *path, bool keep_step, bool report)
 {
     rt_trace *tr;
     rt_trace_error err;
-    int rc = rt_trace_read(path, 0, &tr, &err);
+    int rc;
+    if (sim_is_scenario(path)) {
+        /* A scenario dropped on the window or reloaded: run it now. */
+        rc = sim_load(path, &tr);
+        snprintf(err.file, sizeof err.file, "%s", path);
+        err.line = 0;
+        snprintf(err.message, sizeof err.message, "it does not run");
+    } else {
+        rc = rt_trace_read(path, 0, &tr, &err);
+    }
     if (rc) {
         if (report) {
-            rt_trace_error_print(&err, stderr);
+            if (!sim_is_scenario(path))
+                rt_trace_error_print(&err, stderr);
         } else {
             char msg[200];
             snprintf(msg, sizeof msg, "cannot open %.80s:%d: %.100s", err.file, err.line,
@@ -554,9 +565,21 @@ int sim_view_main(int argc, char **argv)
     if (rc)
         return rc == 1 ? 0 : rc;
     if (!a.opt.path) {
-        fprintf(stderr, "loopscope view: which trace? (loopscope view TRACE.jsonl)\n");
+        fprintf(stderr, "loopscope view: which scenario or trace? (loopscope view "
+                        "FILE.py|TRACE.jsonl)\n");
         sim_opts_usage("view", stderr);
         return 2;
+    }
+    if (sim_is_scenario(a.opt.path)) {
+        /* A scenario: run it live, the window showing events as they come. */
+        sim_live_source src;
+        if (sim_live_prepare(a.opt.path, &src))
+            return 2;
+        sim_live_run run = {src.name, src.text, src.len, RT_CLOCK_VIRTUAL, src.run,
+                            src.arg};
+        rc = sim_view_live(&run, argc, argv);
+        sim_live_release(&src);
+        return rc;
     }
     /* An empty view to start from, so that load_trace can swap. */
     sim_view_init(&a.view, NULL);

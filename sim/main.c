@@ -118,28 +118,23 @@ int main(int argc, char **argv)
         return sim_bench_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "trace"))
         return sim_trace_main(argc - 1, argv + 1);
-    if (!strcmp(cmd, "view"))
-        return sim_view_main(argc - 1, argv + 1);
-    if (!strcmp(cmd, "render"))
-        return sim_render_main(argc - 1, argv + 1);
-    if (cmd[0] != '-') {
-        size_t n = strlen(cmd);
-        if ((n > 3 && !strcmp(cmd + n - 3, ".py")) ||
-            (n > 6 && !strcmp(cmd + n - 6, ".jsonl")))
-            return sim_view_main(argc, argv);
-    }
-    return usage_error("unknown command '%s'", cmd);
-    if (argc > 1 && (strcmp(argv[1], "view") == 0 || strcmp(argv[1], "render") == 0)) {
+    bool view = !strcmp(cmd, "view"), render = !strcmp(cmd, "render");
+    size_t n = strlen(cmd);
+    bool file = cmd[0] != '-' &&
+                ((n > 3 && !strcmp(cmd + n - 3, ".py")) ||
+                 (n > 6 && !strcmp(cmd + n - 6, ".jsonl")));
+    if (view || render || file) {
 #ifdef LOOPSCOPE_WITH_SDL
-        if (strcmp(argv[1], "view") == 0)
-            return sim_view_main(argc - 1, argv + 1);
-        return sim_render_main(argc - 1, argv + 1);
+        if (render)
+            return sim_render_main(argc - 1, argv + 1);
+        return view ? sim_view_main(argc - 1, argv + 1)
+                    : sim_view_main(argc, argv);
 #else
-        fprintf(stderr, "loopscope %s: this loopscope was built without the window "
-                        "(LOOPSCOPE_WITH_SDL=OFF)\n", argv[1]);
-        return 2;
+        fprintf(stderr, "loopscope: this loopscope was built without the "
+                        "window (LOOPSCOPE_WITH_SDL=OFF); use 'loopscope "
+                        "run' or 'loopscope trace'\n");
+        return RT_EXIT_BAD_INPUT;
 #endif
     }
-    usage(argc > 1 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
-    return argc > 1 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
+    return usage_error("unknown command '%s'", cmd);
 }

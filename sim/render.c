@@ -15,6 +15,7 @@
 #include <SDL_image.h>
 
 #include "ui.h"
+#include "sim.h"
 #include "window.h"
 
 /* An offscreen canvas: a surface, its software renderer, fonts. */
@@ -82,11 +83,8 @@ int sim_render_main(int argc, char **argv)
         return 2;
     }
     rt_trace *tr;
-    rt_trace_error err;
-    if (rt_trace_read(o.path, 0, &tr, &err)) {
-        rt_trace_error_print(&err, stderr);
+    if (sim_load(o.path, &tr))
         return 2;
-    }
     sim_timeline *tl = sim_timeline_new(tr);
     if (!tl) {
         fprintf(stderr, "loopscope render: out of memory\n");
