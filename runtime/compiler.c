@@ -264,8 +264,19 @@ static void st_function(SymTab *st, ast_node *n, ast_list *params,
     s->is_async = is_async;
     int saved_renames = st->nrenames;
     int saved_loops = st->loop_depth;
-    st->nrenames = 0; /* a new function does not see comprehension names */
     st->loop_depth = 0;
+    /* A function inside a comprehension sees its loop variables (renamed),
+     * except those its own parameters shadow: push identity renames. */
+    for (int i = 0; i < params->len; i++) {
+        const char *pn = params->items[i]->u.param.name.s;
+        st->renames = grow(st->renames, &st->caprenames, st->nrenames + 1,
+                           sizeof(Rename), &st->failed);
+        if (st->nrenames < st->caprenames) {
+            st->renames[st->nrenames].from = pn;
+            st->renames[st->nrenames].to = pn;
+            st->nrenames++;
+        }
+    }
     Scope *outer = st->cur;
     st->cur = s;
     st_params(st, params, false);
@@ -586,6 +597,14 @@ static void st_resolve(SymTab *st, Scope *s)
                     }
                     /* A name that is free there too passes through. */
                 } else if (p->kind == SC_MODULE) {
+                    /* A comprehension's loop variable at module level is a
+                     * fast local of the module frame: capture it as a
+                     * cell. Other module names are globals. */
+                    Sym *py = y->name[0] == '.' ? sym_find(p, y->name) : NULL;
+                    if (py && (py->flags & SYM_ASSIGNED)) {
+                        py->flags |= SYM_CELL;
+                        break;
+                    }
                     p = NULL;
                     break;
                 }
@@ -2746,6 +2765,7 @@ Code *compile_module(VM *vm, ast_node *mod, const char *filename,
     u.is_module = true;
     u.line = 1;
     c.u = &u;
+    unit_cells(&c, &u, top);
     compile_stmts(&c, &mod->u.module.body);
     load_none(&c);
     emit(&c, OP_RETURN_VALUE, 0);

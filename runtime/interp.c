@@ -252,6 +252,7 @@ VM *vm_new(const VMConfig *cfg)
     vm->event_loop = VAL_NONE;
     vm->asyncio = VAL_NONE;
     vm->memory_error = VAL_NONE;
+    vm->last_exc = VAL_NONE;
     vm->main = vmthread_new(vm, NULL, -1);
     if (!vm->main || vm_heap_init(vm) < 0 || bootstrap(vm) < 0)
         goto fail;
@@ -569,7 +570,7 @@ int rt_scenario_run(const rt_scenario_options *opt)
     if (IS_ERR(r)) {
         Value exc = vm_take_exc(vm);
         status = aio_report_uncaught(vm, exc);
-        decref(exc);
+        vm->last_exc = exc; /* released with the heap at the very end */
     } else {
         decref(r);
         status = vm->exit_status;

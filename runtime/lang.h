@@ -692,6 +692,9 @@ struct VM {
     int block_line;         /* where time.sleep blocks the loop */
     const char *block_func;
     Class *c_job;           /* the hidden class of executor jobs */
+    Value last_exc;         /* the uncaught exception, kept to the end as
+                               Python keeps sys.last_value (and with it
+                               whatever its traceback holds) */
 };
 
 /* Creating and destroying an interpreter (interp.c). */

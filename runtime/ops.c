@@ -1285,6 +1285,18 @@ Value val_binop(VM *vm, ast_op op, Value a, Value b, bool inplace)
                 seq = b;
                 n = a;
             }
+            if ((IS_INT(n) || IS_BOOL(n)) && IS_LAYOUT(seq, BYTES)) {
+                Bytes *b = (Bytes *)AS_OBJ(seq);
+                int64_t k = AS_INT(n) < 0 ? 0 : AS_INT(n);
+                if (k && b->len > (INT32_MAX / k))
+                    return vm_raise_nomem(vm);
+                Bytes *r = bytes_new(vm, NULL, (size_t)(b->len * k));
+                if (!r)
+                    return VAL_ERR;
+                for (int64_t i = 0; i < k; i++)
+                    memcpy(r->data + i * b->len, b->data, (size_t)b->len);
+                return val_obj(r);
+            }
             if ((IS_INT(n) || IS_BOOL(n)) &&
                 (IS_STR(seq) || IS_LIST(seq) || IS_TUPLE(seq))) {
                 if (inplace && IS_LIST(seq) && seq.u.p == a.u.p) {
@@ -1546,6 +1558,17 @@ static Value special_attr(VM *vm, Value v, Str *name)
         obj_incref(c);
         return val_obj(c);
     }
+    if (IS_INT(v) || IS_BOOL(v) || IS_FLOAT(v)) {
+        if (str_eq_cstr(name, "real"))
+            return IS_FLOAT(v) ? v : val_int(AS_INT(v));
+        if (str_eq_cstr(name, "imag"))
+            return IS_FLOAT(v) ? val_float(0.0) : val_int(0);
+        if (!IS_FLOAT(v) && str_eq_cstr(name, "numerator"))
+            return val_int(AS_INT(v));
+        if (!IS_FLOAT(v) && str_eq_cstr(name, "denominator"))
+            return val_int(1);
+        return VAL_ERR;
+    }
     if (!IS_OBJ(v))
         return VAL_ERR;
     Obj *o = AS_OBJ(v);
@@ -1707,6 +1730,10 @@ static Value special_attr(VM *vm, Value v, Str *name)
             return s ? val_obj(s) : VAL_ERR;
         }
         break;
+    case LAYOUT_LOOP:
+        if (str_eq_cstr(name, "slow_callback_duration"))
+            return val_float(((LoopObj *)o)->slow_callback_duration);
+        break;
     case LAYOUT_RANGE: {
         Range *r = (Range *)o;
         if (str_eq_cstr(name, "start"))
@@ -1858,6 +1885,17 @@ int val_setattr(VM *vm, Value v, Str *name, Value x)
     }
     if (cls->layout == LAYOUT_MODULE)
         return dict_set_str(vm, ((Module *)o)->dict, name, x);
+    if (cls->layout == LAYOUT_LOOP &&
+        str_eq_cstr(name, "slow_callback_duration")) {
+        if (!IS_INT(x) && !IS_FLOAT(x)) {
+            vm_raise_new(vm, vm->c.TypeError, "must be real number, not %s",
+                         type_name(vm, x));
+            return -1;
+        }
+        ((LoopObj *)o)->slow_callback_duration =
+            IS_FLOAT(x) ? AS_FLOAT(x) : (double)AS_INT(x);
+        return 0;
+    }
     Value attr = class_lookup(cls, name);
     if (IS_LAYOUT(attr, PROPERTY)) {
         Property *p = (Property *)AS_OBJ(attr);
@@ -2516,6 +2554,8 @@ int val_next(VM *vm, Value itv, Value *out)
     }
     if (cls == c->zip) {
         Tuple *its = AS_TUPLE(it->src);
+        if (its->len == 0)
+            return 0;
         Tuple *t = tuple_new(vm, its->len);
         if (!t)
             return -1;
@@ -2675,6 +2715,7 @@ List *val_to_list(VM *vm, Value v)
 Value val_format(VM *vm, Value v, Str *spec)
 {
     if (spec->len == 0 && !(IS_OBJ(v) && is_user(class_of_obj(AS_OBJ(v))))) {
+        /* format(x, '') is str(x) (True for a bool, too). */
         Str *s = val_str(vm, v);
         return s ? val_obj(s) : VAL_ERR;
     }
@@ -2707,17 +2748,10 @@ Value val_format(VM *vm, Value v, Str *spec)
     rt_strbuf out;
     rt_strbuf_init(&out);
     if (IS_INT(v) || IS_BOOL(v)) {
+        /* A bool with a non-empty spec formats as the int it is. */
         if (IS_BOOL(v))
             fs.type_name = "bool";
-        if (IS_BOOL(v) && fs.type == 0 && fs.precision < 0 &&
-            !fs.alternate && !fs.zero && !fs.sign && !fs.grouping) {
-            /* bool formats as its str() unless a numeric spec asks for
-             * digits. */
-            const char *t = AS_INT(v) ? "True" : "False";
-            rc = rt_fmt_str(t, strlen(t), &fs, &out, err, sizeof err);
-        } else {
-            rc = rt_fmt_int(AS_INT(v), &fs, &out, err, sizeof err);
-        }
+        rc = rt_fmt_int(AS_INT(v), &fs, &out, err, sizeof err);
     } else if (IS_FLOAT(v)) {
         rc = rt_fmt_float(AS_FLOAT(v), &fs, &out, err, sizeof err);
     } else if (IS_STR(v)) {

@@ -276,7 +276,7 @@ Bytes *bytes_new(VM *vm, const void *data, size_t len)
     Bytes *b = obj_alloc(vm, vm->c.bytes, sizeof(Bytes) + len + 1);
     if (!b)
         return NULL;
-    if (len)
+    if (len && data)
         memcpy(b->data, data, len);
     b->data[len] = 0;
     b->len = (int64_t)len;
@@ -351,69 +351,183 @@ static Value need_str(VM *vm, Value v, const char *fn, const char *what)
     return v;
 }
 
-/* Applies a per-character ASCII mapping, copying (never in place). */
-static Value map_chars(VM *vm, Str *s, int (*fn)(int, int *), int state0)
+/* Case mapping. ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic
+ * letters map as Unicode says; other characters are left alone (a
+ * documented limitation: scenarios rarely change the case of other
+ * scripts). */
+static uint32_t cp_upper(uint32_t c)
+{
+    if (c < 128)
+        return (uint32_t)toupper((int)c);
+    if ((c >= 0xE0 && c <= 0xFE && c != 0xF7))
+        return c - 0x20;
+    if (c == 0xFF)
+        return 0x178;
+    if (c >= 0x100 && c <= 0x17F && c != 0x130 && c != 0x131 && c != 0x138 &&
+        c != 0x149 && c != 0x17F) {
+        bool odd_lower = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+        if (odd_lower ? (c % 2 == 0) : (c % 2 == 1))
+            return c - 1;
+        return c;
+    }
+    if (c >= 0x3B1 && c <= 0x3C9 && c != 0x3C2)
+        return c - 0x20;
+    if (c == 0x3C2)
+        return 0x3A3;
+    if (c >= 0x430 && c <= 0x44F)
+        return c - 0x20;
+    if (c >= 0x450 && c <= 0x45F)
+        return c - 0x50;
+    return c;
+}
+
+static uint32_t cp_lower(uint32_t c)
+{
+    if (c < 128)
+        return (uint32_t)tolower((int)c);
+    if (c >= 0xC0 && c <= 0xDE && c != 0xD7)
+        return c + 0x20;
+    if (c == 0x178)
+        return 0xFF;
+    if (c >= 0x100 && c <= 0x17F && c != 0x130 && c != 0x131 && c != 0x138 &&
+        c != 0x149 && c != 0x17F) {
+        bool odd_lower = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+        if (odd_lower ? (c % 2 == 1) : (c % 2 == 0))
+            return c + 1;
+        return c;
+    }
+    if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2)
+        return c + 0x20;
+    if (c >= 0x410 && c <= 0x42F)
+        return c + 0x20;
+    if (c >= 0x400 && c <= 0x40F)
+        return c + 0x50;
+    return c;
+}
+
+static bool cp_is_upper(uint32_t c) { return cp_lower(c) != c; }
+static bool cp_is_lower(uint32_t c) { return cp_upper(c) != c || c == 0xDF; }
+static bool cp_is_cased(uint32_t c) { return cp_is_upper(c) || cp_is_lower(c); }
+
+static uint32_t utf8_decode(const unsigned char *p, const unsigned char *end,
+                            int *n)
+{
+    uint32_t c = p[0];
+    int len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    if (p + len > end)
+        len = 1;
+    if (len == 2)
+        c = ((c & 0x1F) << 6) | (p[1] & 0x3F);
+    else if (len == 3)
+        c = ((c & 0x0F) << 12) | ((p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+    else if (len == 4)
+        c = ((c & 0x07) << 18) | ((p[1] & 0x3F) << 12) | ((p[2] & 0x3F) << 6) |
+            (p[3] & 0x3F);
+    *n = len;
+    return c;
+}
+
+static void sb_add_cp(SBuf *b, uint32_t c)
+{
+    char buf[4];
+    int n;
+    if (c < 0x80) {
+        buf[0] = (char)c;
+        n = 1;
+    } else if (c < 0x800) {
+        buf[0] = (char)(0xC0 | (c >> 6));
+        buf[1] = (char)(0x80 | (c & 0x3F));
+        n = 2;
+    } else if (c < 0x10000) {
+        buf[0] = (char)(0xE0 | (c >> 12));
+        buf[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        buf[2] = (char)(0x80 | (c & 0x3F));
+        n = 3;
+    } else {
+        buf[0] = (char)(0xF0 | (c >> 18));
+        buf[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+        buf[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+        buf[3] = (char)(0x80 | (c & 0x3F));
+        n = 4;
+    }
+    sb_add(b, buf, (size_t)n);
+}
+
+enum { MAP_UPPER, MAP_LOWER, MAP_SWAP, MAP_TITLE, MAP_CAPITALIZE };
+
+/* Applies a case mapping, copying (strings are never changed in place). */
+static Value map_case(VM *vm, Str *s, int how)
 {
     SBuf b;
     sb_init(&b);
-    int state = state0;
-    for (int64_t i = 0; i < s->len; i++) {
-        unsigned char c = (unsigned char)s->data[i];
-        sb_addc(&b, c < 128 ? (char)fn(c, &state) : (char)c);
-        if (c >= 128)
-            state = 0;
+    const unsigned char *p = (const unsigned char *)s->data, *end = p + s->len;
+    bool prev_cased = false, first = true;
+    while (p < end) {
+        int n;
+        uint32_t c = utf8_decode(p, end, &n);
+        uint32_t r = c;
+        switch (how) {
+        case MAP_UPPER:
+            r = cp_upper(c);
+            break;
+        case MAP_LOWER:
+            r = cp_lower(c);
+            break;
+        case MAP_SWAP:
+            r = cp_is_upper(c) ? cp_lower(c) : cp_upper(c);
+            break;
+        case MAP_TITLE:
+            r = prev_cased ? cp_lower(c) : cp_upper(c);
+            break;
+        case MAP_CAPITALIZE:
+            r = first ? cp_upper(c) : cp_lower(c);
+            break;
+        }
+        if (c == 0xDF && (how == MAP_UPPER || how == MAP_SWAP ||
+                          (how == MAP_TITLE && !prev_cased) ||
+                          (how == MAP_CAPITALIZE && first))) {
+            sb_adds(&b, how == MAP_UPPER || how == MAP_SWAP ? "SS" : "Ss");
+        } else if (n == 1 && c >= 0x80) {
+            sb_addc(&b, (char)c); /* invalid UTF-8: kept as it is */
+        } else {
+            sb_add_cp(&b, r);
+        }
+        prev_cased = cp_is_cased(c);
+        first = false;
+        p += n;
     }
     RET_STR(sb_finish(vm, &b));
-}
-
-static int up_char(int c, int *st) { return toupper(c); }
-static int low_char(int c, int *st) { return tolower(c); }
-static int swap_char(int c, int *st)
-{
-    return isupper(c) ? tolower(c) : toupper(c);
-}
-static int title_char(int c, int *st)
-{
-    int r = isalpha(c) ? (*st ? tolower(c) : toupper(c)) : c;
-    *st = isalpha(c) != 0;
-    return r;
-}
-static int cap_char(int c, int *st)
-{
-    int r = *st ? tolower(c) : toupper(c);
-    *st = 1;
-    return r;
 }
 
 static Value m_upper2(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     if (args_parse(vm, "upper", args, nargs, kw, "self", NULL) < 0)
         return VAL_ERR;
-    return map_chars(vm, SELF, up_char, 0);
+    return map_case(vm, SELF, MAP_UPPER);
 }
 static Value m_lower2(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     if (args_parse(vm, "lower", args, nargs, kw, "self", NULL) < 0)
         return VAL_ERR;
-    return map_chars(vm, SELF, low_char, 0);
+    return map_case(vm, SELF, MAP_LOWER);
 }
 static Value m_swapcase(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     if (args_parse(vm, "swapcase", args, nargs, kw, "self", NULL) < 0)
         return VAL_ERR;
-    return map_chars(vm, SELF, swap_char, 0);
+    return map_case(vm, SELF, MAP_SWAP);
 }
 static Value m_title(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     if (args_parse(vm, "title", args, nargs, kw, "self", NULL) < 0)
         return VAL_ERR;
-    return map_chars(vm, SELF, title_char, 0);
+    return map_case(vm, SELF, MAP_TITLE);
 }
 static Value m_capitalize(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     if (args_parse(vm, "capitalize", args, nargs, kw, "self", NULL) < 0)
         return VAL_ERR;
-    return map_chars(vm, SELF, cap_char, 0);
+    return map_case(vm, SELF, MAP_CAPITALIZE);
 }
 
 static bool is_space(unsigned char c)

@@ -2181,10 +2181,16 @@ next:
             Value key, val;
             int j = 0;
             while (dict_next(AS_DICT(kw), &pos, &key, &val)) {
-                if (!IS_STR(key))
+                if (!IS_STR(key)) {
                     bad_key = true;
-                incref(key);
-                kwn->items[j++] = key;
+                    incref(key);
+                    kwn->items[j++] = key;
+                } else {
+                    /* Natives compare keyword names by identity. */
+                    incref(key);
+                    Str *ik = str_intern(vm, AS_STR(key));
+                    kwn->items[j++] = ik ? val_obj(ik) : VAL_NONE;
+                }
                 buf[k++] = val;
             }
         }
@@ -2688,6 +2694,11 @@ Value vm_run_module(VM *vm, Code *code, Module *mod)
     for (int i = 0; i < nfixed; i++)
         f->slots[i] = VAL_ERR;
     f->sp = f->slots + nfixed;
+    if (code->ncells && setup_cells(vm, f, NULL) < 0) {
+        frame_clear(f);
+        frame_free_mem(t, f);
+        return VAL_ERR;
+    }
     f->flags = FR_ENTRY;
     f->back = t->frame;
     t->frame = f;
