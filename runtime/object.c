@@ -398,9 +398,17 @@ Class *class_of(VM *vm, Value v)
 
 bool class_is_subclass(const Class *c, const Class *base)
 {
+    const Class *start = c;
     for (; c; c = c->base)
         if (c == base)
             return true;
+    /* The one multiple inheritance of the built-in classes: ExceptionGroup
+     * derives from BaseExceptionGroup and from Exception. */
+    if (start && base == start->vm->c.Exception) {
+        for (c = start; c; c = c->base)
+            if (c == start->vm->c.ExceptionGroup)
+                return true;
+    }
     return false;
 }
 

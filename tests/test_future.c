@@ -100,7 +100,7 @@ static void test_result_and_exception(void **state)
     rt_value r, x;
     assert_int_equal(rt_future_result(f, &r, &x), RT_ESTATE);
     assert_string_equal(texc_typename(x), "InvalidStateError");
-    assert_string_equal(texc_msg(x), "Result is not ready.");
+    assert_string_equal(texc_msg(x), "Result is not set.");
     rt_value_release(x);
     assert_int_equal(rt_future_exception(f, &r, &x), RT_ESTATE);
     assert_string_equal(texc_msg(x), "Exception is not set.");
