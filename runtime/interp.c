@@ -531,6 +531,7 @@ int rt_scenario_run(const rt_scenario_options *opt)
     }
     char abspath[PATH_MAX];
     vm->display_filename = realpath(opt->path, abspath) ? abspath : opt->path;
+    vm->probe = opt->probe;
     vm->filename = opt->path;
     vm->source = src;
     vm->source_len = len;

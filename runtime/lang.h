@@ -692,6 +692,7 @@ struct VM {
     int block_line;         /* where time.sleep blocks the loop */
     const char *block_func;
     Class *c_job;           /* the hidden class of executor jobs */
+    rt_scenario_probe *probe; /* where the run is, for other threads */
     Value last_exc;         /* the uncaught exception, kept to the end as
                                Python keeps sys.last_value (and with it
                                whatever its traceback holds) */

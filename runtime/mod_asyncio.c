@@ -2031,18 +2031,8 @@ static rt_coro_status sleep_step(VM *vm, NCoro *c, rt_resume how, Value in,
             *out = VAL_ERR;
             return RT_CORO_RAISE;
         }
-        char label[64];
-        SBuf lb;
-        sb_init(&lb);
-        sb_adds(&lb, "sleep(");
-        float_repr_into(&lb, c->d);
-        sb_addc(&lb, ')');
-        snprintf(label, sizeof label, "%s", lb.data ? lb.data : "sleep");
-        sb_free(&lb);
-        Str *ls = str_from_cstr(vm, label);
-        Value fut = future_create(vm, lo, NULL, RT_ROLE_SLEEP,
-                                  ls ? val_obj(ls) : VAL_NONE);
-        obj_decref(ls);
+        /* c->c is the label, "sleep(1)", made from the argument. */
+        Value fut = future_create(vm, lo, NULL, RT_ROLE_SLEEP, c->c);
         if (IS_ERR(fut)) {
             *out = VAL_ERR;
             return RT_CORO_RAISE;
@@ -2113,6 +2103,14 @@ static Value a_sleep(VM *vm, Value *args, int nargs, Tuple *kw)
         c->step = bad_sleep_step;
     }
     c->d = delay;
+    if (c->step == sleep_step) {
+        Str *r = val_repr(vm, d);
+        Str *label = r ? str_fmt(vm, "sleep(%s)", r->data) : NULL;
+        obj_decref(r);
+        c->c = label ? val_obj(label) : VAL_NONE;
+        if (!label)
+            decref(vm_take_exc(vm));
+    }
     c->a = IS_ERR(a[1]) ? VAL_NONE : a[1];
     incref(c->a);
     c->b = VAL_NONE;

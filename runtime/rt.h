@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #ifdef __cplusplus
@@ -883,6 +884,18 @@ enum {
     RT_EXIT_DEADLOCK = 3   /* every task waits and nothing is scheduled */
 };
 
+/* Shared between a running scenario and another thread (the window, or a
+ * signal handler): the run publishes where it is at every backward jump
+ * (each turn of a loop), so a scenario that spins without awaiting can be
+ * shown as "blocked at line N"; setting `interrupt` makes the run raise
+ * KeyboardInterrupt at its next backward jump (Ctrl-C, closing the
+ * window). Relaxed atomics: cheap enough for every loop turn. */
+typedef struct rt_scenario_probe {
+    _Atomic int line;          /* line of the innermost scenario frame */
+    _Atomic unsigned long ticks; /* grows while code runs */
+    _Atomic int interrupt;     /* nonzero: stop the run */
+} rt_scenario_probe;
+
 typedef struct rt_scenario_options {
     const char *path;      /* the scenario file */
     bool real_time;        /* the real clock instead of the virtual one */
@@ -891,6 +904,7 @@ typedef struct rt_scenario_options {
     void *hook_data;
     FILE *out, *err;       /* what the scenario prints (NULL: stdout and
                               stderr) */
+    rt_scenario_probe *probe; /* may be NULL */
 } rt_scenario_options;
 
 /* Runs a scenario as `python3 FILE` would, printing what it prints; errors

@@ -18,6 +18,7 @@
  * is a counter (RecursionError past 1,000 frames), never the C stack.
  */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1888,6 +1889,26 @@ next:
         DISPATCH();
     }
     TARGET(JUMP) {
+        if (vm->probe && co->ops + arg < ip) {
+            /* A turn of a loop: publish where we are, and stop here if
+             * another thread asked (Ctrl-C, the window closing). */
+            rt_scenario_probe *p = vm->probe;
+            if (!(co->flags & CO_INTERNAL))
+                atomic_store_explicit(&p->line, co->lines[ip - co->ops - 1],
+                                      memory_order_relaxed);
+            atomic_fetch_add_explicit(&p->ticks, 1, memory_order_relaxed);
+            if (atomic_load_explicit(&p->interrupt, memory_order_relaxed) &&
+                !t->job) {
+                atomic_store_explicit(&p->interrupt, 0, memory_order_relaxed);
+                SAVE();
+                Value e = exc_new(vm, vm->c.KeyboardInterrupt, NULL);
+                if (!IS_ERR(e)) {
+                    vm_raise(vm, e);
+                    decref(e);
+                }
+                goto error;
+            }
+        }
         ip = co->ops + arg;
         DISPATCH();
     }

@@ -9,9 +9,11 @@
  * an unreadable or invalid file), 3 deadlock.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "rt.h"
@@ -60,6 +62,17 @@ static int usage_error(const char *fmt, const char *arg)
     return RT_EXIT_BAD_INPUT;
 }
 
+/* Ctrl-C during `run` raises KeyboardInterrupt in the scenario at its
+ * next loop turn, as in Python (a second one ends the process). */
+static rt_scenario_probe run_probe;
+
+static void on_sigint(int sig)
+{
+    if (atomic_load_explicit(&run_probe.interrupt, memory_order_relaxed))
+        _exit(130);
+    atomic_store_explicit(&run_probe.interrupt, 1, memory_order_relaxed);
+}
+
 /* loopscope run / check. */
 static int cmd_run(int argc, char **argv, bool check)
 {
@@ -92,6 +105,8 @@ static int cmd_run(int argc, char **argv, bool check)
     o.path = argv[optind];
     o.real_time = real_time;
     o.check_only = check;
+    o.probe = &run_probe;
+    signal(SIGINT, on_sigint);
     return rt_scenario_run(&o);
 }
 
