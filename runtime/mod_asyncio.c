@@ -2042,8 +2042,20 @@ static rt_coro_status sleep_step(VM *vm, NCoro *c, rt_resume how, Value in,
             *out = VAL_ERR;
             return RT_CORO_RAISE;
         }
-        /* c->c is the label, "sleep(1)", made from the argument. */
-        Value fut = future_create(vm, lo, NULL, RT_ROLE_SLEEP, c->c);
+        /* The label ("sleep(1)", from the argument's spelling in c->c) is
+         * only for the event stream. */
+        Value label = VAL_NONE;
+        if (vm->tracing) {
+            Str *r = val_repr(vm, c->c);
+            Str *l = r ? str_fmt(vm, "sleep(%s)", r->data) : NULL;
+            obj_decref(r);
+            if (l)
+                label = val_obj(l);
+            else
+                decref(vm_take_exc(vm));
+        }
+        Value fut = future_create(vm, lo, NULL, RT_ROLE_SLEEP, label);
+        decref(label);
         if (IS_ERR(fut)) {
             *out = VAL_ERR;
             return RT_CORO_RAISE;
@@ -2093,8 +2105,13 @@ static rt_coro_status sleep_step(VM *vm, NCoro *c, rt_resume how, Value in,
 static Value a_sleep(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     Value a[2];
-    if (args_parse(vm, "sleep", args, nargs, kw, "delay|result", a) < 0)
+    if (nargs == 1 && !kw) {
+        a[0] = args[0];
+        a[1] = VAL_ERR;
+    } else if (args_parse(vm, "sleep", args, nargs, kw, "delay|result", a) <
+               0) {
         return VAL_ERR;
+    }
     Value d = a[0];
     double delay;
     if (IS_INT(d) || IS_BOOL(d))
@@ -2115,12 +2132,8 @@ static Value a_sleep(VM *vm, Value *args, int nargs, Tuple *kw)
     }
     c->d = delay;
     if (c->step == sleep_step) {
-        Str *r = val_repr(vm, d);
-        Str *label = r ? str_fmt(vm, "sleep(%s)", r->data) : NULL;
-        obj_decref(r);
-        c->c = label ? val_obj(label) : VAL_NONE;
-        if (!label)
-            decref(vm_take_exc(vm));
+        c->c = d; /* kept for the label */
+        incref(d);
     }
     c->a = IS_ERR(a[1]) ? VAL_NONE : a[1];
     incref(c->a);
