@@ -198,6 +198,7 @@ int dict_set(VM *vm, Dict *d, Value key, Value value)
     if (ix >= 0) {
         incref(value);
         val_set(&d->entries[ix].value, value);
+        d->version = ++vm->dict_versions; /* inline caches hold values */
         return 0;
     }
     if (!d->index || d->nentries >= d->cap) {
