@@ -1018,8 +1018,7 @@ static Value load_global(VM *vm, Frame *f, Str *name)
     if (IS_ERR(v))
         v = dict_get_str(vm->builtins, name);
     if (IS_ERR(v))
-        return vm_raise_new(vm, vm->c.NameError, "name '%s' is not defined",
-                            name->data);
+        return vm_raise_name_error(vm, name, f);
     incref(v);
     return v;
 }
@@ -1374,8 +1373,7 @@ next:
             v = dict_get_str(vm->builtins, name);
             if (IS_ERR(v)) {
                 SAVE();
-                vm_raise_new(vm, vm->c.NameError, "name '%s' is not defined",
-                             name->data);
+                vm_raise_name_error(vm, name, f);
                 goto error;
             }
         }
