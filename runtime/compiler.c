@@ -2506,7 +2506,7 @@ static Code *unit_finish(Compiler *c, Unit *u, const char *name, int flags,
     co->nfrees = u->nfrees;
     co->nparams = nparams;
     co->nkwonly = nkwonly;
-    co->stacksize = u->maxdepth + 4;
+    co->stacksize = u->maxdepth + 1;
     co->flags = flags | (c->internal ? CO_INTERNAL : 0);
     co->firstline = firstline;
     co->cell2local = rt_malloc((size_t)(u->ncells ? u->ncells : 1) *

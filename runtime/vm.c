@@ -1198,11 +1198,14 @@ static int run(VM *vm, VMThread *t, Value *result)
 #ifdef NDEBUG
 #define CHECK_IP() ((void)0)
 #else
-/* Debug builds check that ip stays inside the running code. */
+/* Debug builds check that ip stays inside the running code and the value
+ * stack inside the room the compiler computed for it. */
 #define CHECK_IP()                                                           \
     do {                                                                     \
         if (ip < co->ops || ip >= co->ops + co->nops ||                      \
-            (*ip & 0xff) >= OP__COUNT) {                                     \
+            (*ip & 0xff) >= OP__COUNT ||                                     \
+            sp > f->slots + co->nlocals + co->ncells + co->nfrees +          \
+                     co->stacksize) {                                        \
             fprintf(stderr, "loopscope: bad ip %td in %s\n",                 \
                     ip - co->ops, co->name->data);                           \
             abort();                                                         \
