@@ -62,7 +62,7 @@ int rt_future_init(rt_future *fut, rt_loop *loop, rt_future_role role)
         if (role == RT_ROLE_JOB)
             ev.job = fut->ref;
         if (loop->current)
-            ev.task = loop->current->id;
+            ev.task = loop->current->fut.id;
         /* The embedder may have labelled the future before this call. */
         char name[RT__TEXT];
         rt__describe(loop->w, rt__obj_value(&fut->obj), RT_DESCRIBE_NAME,

@@ -490,22 +490,24 @@ struct NCoro {
 /* Asyncio objects                                                          */
 /* ------------------------------------------------------------------------ */
 
+typedef struct LoopObj LoopObj;
+
+/* Futures and tasks are the objects a scenario makes by the hundred
+ * thousand: keep them small. The coroutine of a task is t.coro. */
 typedef struct FutureObj {
     rt_future f;         /* header first: the rt_object */
     Dict *dict;
-    Value loop;          /* the LoopObj, owned */
-    Value label;         /* a label for events ("sleep(1)"), or none */
+    LoopObj *lo;         /* owned: keeps f.loop alive */
+    Str *label;          /* a label for events ("sleep(1)"), or NULL */
 } FutureObj;
 
 typedef struct TaskObj {
     rt_task t;
     Dict *dict;
-    Value loop;
-    Value label;
-    Value coro;          /* the coroutine object, owned (also t.coro) */
+    LoopObj *lo;         /* owned */
 } TaskObj;
 
-typedef struct LoopObj {
+struct LoopObj {
     Obj hdr;
     rt_loop *loop;       /* owned */
     bool executor_shutdown_called;
@@ -515,7 +517,7 @@ typedef struct LoopObj {
     bool closed;
     double slow_callback_duration;
     int running_depth;
-} LoopObj;
+};
 
 typedef struct HandleObj {
     Obj hdr;

@@ -764,12 +764,14 @@ typedef struct rt_coro_class {
  * (Task.__step / __wakeup). Tasks are created pending with their first step
  * already queued. */
 struct rt_task {
-    rt_future fut;           /* a task is a future */
+    rt_future fut;           /* a task is a future: fut.id is the task id
+                                of events, fut.ref the number n of its
+                                default name "Task-<n>" */
     rt_object *coro;         /* owned */
     const rt_coro_class *cls;
     rt_future *fut_waiter;   /* owned: the future it awaits, or NULL */
-    char *name;              /* owned, "Task-N" by default */
-    uint64_t id;             /* task id for events */
+    char *name;              /* a name it was given, or NULL: use
+                                rt_task_name */
     int num_cancels_requested;
     bool must_cancel;        /* deliver CancelledError at the next step */
     bool running;            /* its step is executing now */
@@ -803,6 +805,12 @@ bool rt_task_cancel(rt_task *t, rt_value msg);
 
 /* cancelling() and uncancel() (returns the new count). */
 int rt_task_cancelling(const rt_task *t);
+
+/* The task's name: the one it was given, or "Task-<n>" written into `buf`,
+ * which has RT_TASK_NAME_SIZE bytes. Default names are made only when
+ * asked for, so that a hundred thousand tasks do not carry them. */
+#define RT_TASK_NAME_SIZE 32
+const char *rt_task_name(const rt_task *t, char *buf);
 int rt_task_uncancel(rt_task *t);
 
 int rt_task_set_name(rt_task *t, const char *name);
