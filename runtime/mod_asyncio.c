@@ -134,15 +134,18 @@ static Value future_create_ref(VM *vm, LoopObj *lo, Class *cls,
         obj_incref(label);
     f->f.ref = ref;
     int rc = rt_future_init(&f->f, lo->loop, role);
-    if (rc == 0 && cls && !cls->builtin &&
-        !IS_LAYOUT(class_lookup(cls, str_intern_cstr(vm, "cancel")), NATIVE))
-        f->f.cancel_hook = cancel_override;
     if (rc < 0) {
         /* Not initialised: free without deinit. */
         obj_decref(f->lo);
         obj_decref(f->label);
         f->f.obj.refs = 0;
         obj_free_mem(vm, &f->f.obj);
+        return raise_rt_exc(vm, rc, VAL_NONE);
+    }
+    if (cls && !cls->builtin &&
+        !IS_LAYOUT(class_lookup(cls, str_intern_cstr(vm, "cancel")), NATIVE) &&
+        (rc = rt_future_set_cancel_hook(&f->f, cancel_override)) < 0) {
+        obj_decref(f);
         return raise_rt_exc(vm, rc, VAL_NONE);
     }
     return val_obj(f);
@@ -329,7 +332,7 @@ static Value f_get_loop(VM *vm, Value *args, int nargs, Tuple *kw)
 
 static Value f_cancel_message(VM *vm, Value *args, int nargs, Tuple *kw)
 {
-    Value m = FSELF->cancel_msg;
+    Value m = rt_future_cancel_message(FSELF);
     incref(m);
     return m;
 }

@@ -629,6 +629,17 @@ typedef struct rt_done_callback {
     rt_handle_kind kind; /* DONE_CALLBACK, or WAKEUP for a task waiting */
 } rt_done_callback;
 
+/* What only some futures need, allocated when first set: scenarios make
+ * futures by the hundred thousand, and few are ever cancelled. */
+typedef struct rt_future_rare {
+    rt_value cancel_msg;    /* owned: the message given to cancel() */
+    rt_value cancelled_exc; /* owned: the CancelledError that ended it */
+    /* An embedder's override of cancel() (a Python subclass of Future
+     * that defines cancel, like gather's future): rt_future_cancel calls
+     * it instead; it may call rt_future_cancel_base. NULL: none. */
+    bool (*cancel_hook)(rt_future *fut, rt_value msg);
+} rt_future_rare;
+
 /* A future. Embedders put it at the start of their own object (the
  * interpreter's Future) and give it their own rt_type; C users call
  * rt_future_new. The fields are read-only outside future.c / task.c. */
@@ -638,8 +649,7 @@ struct rt_future {
     uint64_t id;            /* future id (tasks: task id, see rt_task) */
     rt_value result;        /* owned */
     rt_value exception;     /* owned */
-    rt_value cancel_msg;    /* owned: the message given to cancel() */
-    rt_value cancelled_exc; /* owned: the CancelledError that ended it */
+    rt_future_rare *rare;   /* owned, NULL until needed */
     rt_done_callback *callbacks; /* in registration order */
     uint32_t ncallbacks, capcallbacks;
     uint8_t state;          /* rt_future_state */
@@ -647,11 +657,17 @@ struct rt_future {
     bool log_traceback;     /* exception set and never retrieved */
     bool is_task;
     uint64_t ref;           /* role detail: timer handle id, job id... */
-    /* An embedder's override of cancel() (a Python subclass of Future
-     * that defines cancel, like gather's future): rt_future_cancel calls
-     * it instead; it may call rt_future_cancel_base. NULL: none. */
-    bool (*cancel_hook)(rt_future *fut, rt_value msg);
 };
+
+/* The message given to cancel() (borrowed), or none. */
+static inline rt_value rt_future_cancel_message(const rt_future *f)
+{
+    return f->rare ? f->rare->cancel_msg : RT_NONE;
+}
+
+/* Installs an override of cancel() (see rt_future_rare). RT_ENOMEM. */
+int rt_future_set_cancel_hook(rt_future *fut,
+                              bool (*hook)(rt_future *fut, rt_value msg));
 
 /* Creates a pending future on `loop` with a reference for the caller. */
 int rt_future_new(rt_loop *loop, rt_future **out);

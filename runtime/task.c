@@ -312,7 +312,7 @@ static void await_future(rt_task *t, rt_future *f)
     t->fut_waiter = f;
     if (loop->w->hook)
         emit_suspend(t, f);
-    if (t->must_cancel && rt_future_cancel(f, t->fut.cancel_msg))
+    if (t->must_cancel && rt_future_cancel(f, rt_future_cancel_message(&t->fut)))
         t->must_cancel = false;
 }
 
@@ -365,7 +365,7 @@ static void task_step(rt_task *t, rt_value exc, const rt_handle *h)
     case RT_CORO_RETURN:
         if (t->must_cancel) {
             t->must_cancel = false;
-            rt_value msg = t->fut.cancel_msg;
+            rt_value msg = rt_future_cancel_message(&t->fut);
             rt_value_retain(msg);
             if (!rt__future_cancel(&t->fut, msg))
                 report_stuck(t, "out of memory: cannot finish the task");
@@ -378,8 +378,9 @@ static void task_step(rt_task *t, rt_value exc, const rt_handle *h)
     case RT_CORO_RAISE: {
         rt_exc_class c = rt__classify(w, value);
         if (c == RT_EXC_CANCELLED) {
-            rt_value_release(t->fut.cancelled_exc);
-            t->fut.cancelled_exc = value; /* moved */
+            /* Moved in; should memory run out, _make_cancelled_error
+             * makes a fresh CancelledError instead. */
+            rt__future_set_cancelled_exc(&t->fut, value);
             if (!rt__future_cancel(&t->fut, RT_NONE))
                 report_stuck(t, "out of memory: cannot finish the task");
         } else {
@@ -471,9 +472,9 @@ bool rt_task_cancel(rt_task *t, rt_value msg)
     if (t->fut_waiter && rt_future_cancel(t->fut_waiter, msg))
         return true;
     t->must_cancel = true;
+    /* Should memory run out, the cancellation comes without its message. */
     rt_value_retain(msg);
-    rt_value_release(t->fut.cancel_msg);
-    t->fut.cancel_msg = msg;
+    rt__future_set_cancel_msg(&t->fut, msg);
     return true;
 }
 
