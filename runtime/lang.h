@@ -457,13 +457,12 @@ enum { CORO_CREATED, CORO_RUNNING, CORO_SUSPENDED, CORO_DONE };
 
 struct Coro {
     Obj hdr;
-    Function *func;      /* owned */
-    Str *name;           /* borrowed from func */
+    Function *func;      /* owned; its code's name is the coroutine's */
     uint8_t state;
     bool awaited;        /* somebody awaited or stepped it */
     bool internal;       /* from the asyncio prelude */
-    Value saved_handled; /* exception being handled when it suspended */
     int origin_line;     /* where it was created (for warnings) */
+    Value saved_handled; /* exception being handled when it suspended */
     Frame frame;
     Value slotbuf[];     /* frame.slots points here */
 };
@@ -472,18 +471,21 @@ struct Coro {
 typedef struct NCoro NCoro;
 typedef rt_coro_status (*NCoroStep)(VM *vm, NCoro *c, rt_resume how,
                                     Value in, Value *out, rt_yield *y);
-struct NCoro {
-    Obj hdr;
+typedef struct NCoroKind {
     const char *name;    /* "sleep" */
     NCoroStep step;
-    void (*clear)(NCoro *c);
+} NCoroKind;
+
+struct NCoro {
+    Obj hdr;
+    const NCoroKind *kind;
     uint8_t state;
     bool awaited;
+    uint8_t phase;       /* the step's own progress, from 0 */
     int origin_line;
     Value a, b, c;       /* state: owned values */
     rt_handle *handle;   /* owned */
     double d;
-    int64_t i;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -981,7 +983,7 @@ Value coro_new(VM *vm, Function *fn);
 /* Resumes a coroutine (VM or native) as a task step would. */
 rt_coro_status vm_coro_resume(VM *vm, Value coro, rt_resume how, Value in,
                               Value *out, rt_yield *y);
-NCoro *ncoro_new(VM *vm, const char *name, NCoroStep step);
+NCoro *ncoro_new(VM *vm, const NCoroKind *kind);
 /* Reports "coroutine 'x' was never awaited" as CPython does. */
 void coro_warn_never_awaited(VM *vm, const char *name, int line);
 

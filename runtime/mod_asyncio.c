@@ -390,7 +390,7 @@ static int coro_where(rt_object *coro, const char **func)
     Class *c = class_of_obj(coro);
     *func = NULL;
     if (c->layout == LAYOUT_NCORO) {
-        *func = ((NCoro *)coro)->name;
+        *func = ((NCoro *)coro)->kind->name;
         return 0;
     }
     Coro *co = (Coro *)coro;
@@ -420,7 +420,7 @@ static const char *coro_name(rt_object *coro)
 {
     Class *c = class_of_obj(coro);
     if (c->layout == LAYOUT_NCORO)
-        return ((NCoro *)coro)->name;
+        return ((NCoro *)coro)->kind->name;
     return ((Coro *)coro)->func->qualname->data;
 }
 
@@ -551,7 +551,7 @@ static void coro_repr_info(VM *vm, SBuf *b, Value coro)
 {
     if (IS_LAYOUT(coro, NCORO)) {
         NCoro *n = (NCoro *)AS_OBJ(coro);
-        sb_addf(b, "%s() %s", n->name,
+        sb_addf(b, "%s() %s", n->kind->name,
                 n->state == CORO_DONE ? "done" : "running");
         return;
     }
@@ -2023,9 +2023,9 @@ static rt_coro_status bad_sleep_step(VM *vm, NCoro *c, rt_resume how,
 static rt_coro_status sleep_step(VM *vm, NCoro *c, rt_resume how, Value in,
                                  Value *out, rt_yield *y)
 {
-    if (c->i == 0) {
+    if (c->phase == 0) {
         /* First step. */
-        c->i = 1;
+        c->phase = 1;
         if (how == RT_RESUME_THROW) {
             incref(in);
             *out = in;
@@ -2119,21 +2119,17 @@ static Value a_sleep(VM *vm, Value *args, int nargs, Tuple *kw)
         delay = AS_FLOAT(d);
     else
         delay = NAN;
-    NCoro *c = ncoro_new(vm, "sleep", sleep_step);
+    /* asyncio checks `delay <= 0` when the coroutine first runs, and
+     * that comparison raises for a non-number. */
+    static const NCoroKind sleep_kind = {"sleep", sleep_step};
+    static const NCoroKind bad_sleep_kind = {"sleep", bad_sleep_step};
+    bool bad = isnan(delay) && !IS_FLOAT(d);
+    NCoro *c = ncoro_new(vm, bad ? &bad_sleep_kind : &sleep_kind);
     if (!c)
         return VAL_ERR;
-    if (isnan(delay) && !IS_FLOAT(d)) {
-        /* asyncio checks `delay <= 0` when the coroutine first runs, and
-         * that comparison raises for a non-number. */
-        c->c = d;
-        incref(d);
-        c->step = bad_sleep_step;
-    }
     c->d = delay;
-    if (c->step == sleep_step) {
-        c->c = d; /* kept for the label */
-        incref(d);
-    }
+    c->c = d; /* the label's spelling, or what to fail on */
+    incref(d);
     c->a = IS_ERR(a[1]) ? VAL_NONE : a[1];
     incref(c->a);
     c->b = VAL_NONE;
@@ -2155,8 +2151,8 @@ static rt_coro_status bad_sleep_step(VM *vm, NCoro *c, rt_resume how,
 static rt_coro_status to_thread_step(VM *vm, NCoro *c, rt_resume how,
                                      Value in, Value *out, rt_yield *y)
 {
-    if (c->i == 0) {
-        c->i = 1;
+    if (c->phase == 0) {
+        c->phase = 1;
         if (how == RT_RESUME_THROW) {
             incref(in);
             *out = in;
@@ -2220,7 +2216,8 @@ static Value a_to_thread(VM *vm, Value *args, int nargs, Tuple *kw)
         return vm_raise_new(vm, vm->c.TypeError,
                             "to_thread() missing 1 required positional "
                             "argument: 'func'");
-    NCoro *c = ncoro_new(vm, "to_thread", to_thread_step);
+    static const NCoroKind to_thread_kind = {"to_thread", to_thread_step};
+    NCoro *c = ncoro_new(vm, &to_thread_kind);
     if (!c)
         return VAL_ERR;
     c->a = args[0];
@@ -2728,7 +2725,8 @@ static rt_coro_status done_step(VM *vm, NCoro *c, rt_resume how, Value in,
 
 static Value l_shutdown_asyncgens(VM *vm, Value *args, int nargs, Tuple *kw)
 {
-    NCoro *c = ncoro_new(vm, "shutdown_asyncgens", done_step);
+    static const NCoroKind kind = {"shutdown_asyncgens", done_step};
+    NCoro *c = ncoro_new(vm, &kind);
     if (!c)
         return VAL_ERR;
     c->a = c->b = c->c = VAL_NONE;
@@ -2761,8 +2759,9 @@ static rt_coro_status shutdown_executor_step(VM *vm, NCoro *c, rt_resume how,
 static Value l_shutdown_default_executor(VM *vm, Value *args, int nargs,
                                          Tuple *kw)
 {
-    NCoro *c = ncoro_new(vm, "shutdown_default_executor",
-                         shutdown_executor_step);
+    static const NCoroKind kind = {"shutdown_default_executor",
+                                   shutdown_executor_step};
+    NCoro *c = ncoro_new(vm, &kind);
     if (!c)
         return VAL_ERR;
     c->a = args[0];

@@ -401,7 +401,6 @@ static Value coro_create(VM *vm, Function *fn, Value *args, int nargs,
         return VAL_ERR;
     c->func = fn;
     obj_incref(fn);
-    c->name = co->name;
     c->state = CORO_CREATED;
     c->internal = (co->flags & CO_INTERNAL) != 0;
     c->saved_handled = VAL_NONE;
@@ -445,14 +444,14 @@ bool coro_destroy(VM *vm, Coro *c)
             c->hdr.refs++;
             coro_warn_never_awaited(vm, c->func->qualname
                                             ? c->func->qualname->data
-                                            : c->name->data,
+                                            : c->func->name->data,
                                     line);
             if (--c->hdr.refs > 0)
                 return false;
         } else {
             coro_warn_never_awaited(vm, c->func->qualname
                                             ? c->func->qualname->data
-                                            : c->name->data,
+                                            : c->func->name->data,
                                     0);
         }
     }
@@ -465,13 +464,12 @@ bool coro_destroy(VM *vm, Coro *c)
     return true;
 }
 
-NCoro *ncoro_new(VM *vm, const char *name, NCoroStep step)
+NCoro *ncoro_new(VM *vm, const NCoroKind *kind)
 {
     NCoro *c = obj_alloc(vm, vm->c.ncoroutine, sizeof(NCoro));
     if (!c)
         return NULL;
-    c->name = name;
-    c->step = step;
+    c->kind = kind;
     c->state = CORO_CREATED;
     c->origin_line = vm_current_line(vm, NULL);
     return c;
@@ -484,15 +482,13 @@ bool ncoro_destroy(VM *vm, NCoro *c)
         c->hdr.flags |= OF_FINALIZED;
         if (!vm->in_teardown) {
             c->hdr.refs++;
-            coro_warn_never_awaited(vm, c->name, vm_current_line(vm, NULL));
+            coro_warn_never_awaited(vm, c->kind->name, vm_current_line(vm, NULL));
             if (--c->hdr.refs > 0)
                 return false;
         } else {
-            coro_warn_never_awaited(vm, c->name, 0);
+            coro_warn_never_awaited(vm, c->kind->name, 0);
         }
     }
-    if (c->clear)
-        c->clear(c);
     decref(c->a);
     decref(c->b);
     decref(c->c);
@@ -509,7 +505,7 @@ static rt_coro_status ncoro_step(VM *vm, NCoro *c, rt_resume how, Value in,
 {
     c->awaited = true;
     c->state = CORO_RUNNING;
-    rt_coro_status st = c->step(vm, c, how, in, out, y);
+    rt_coro_status st = c->kind->step(vm, c, how, in, out, y);
     c->state = st == RT_CORO_YIELD ? CORO_SUSPENDED : CORO_DONE;
     return st;
 }
