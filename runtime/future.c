@@ -112,11 +112,11 @@ void rt_future_deinit(rt_future *fut)
         rt__future_report(fut,
                           fut->is_task ? "Task exception was never retrieved"
                                        : "Future exception was never retrieved",
-                          fut->exception);
+                          rt_future_peek_exception(fut));
     }
-    rt_value_release(fut->result);
-    rt_value_release(fut->exception);
-    fut->result = fut->exception = RT_NONE;
+    rt_value_release(fut->outcome);
+    fut->outcome = RT_NONE;
+    fut->has_exception = false;
     if (fut->rare) {
         rt_value_release(fut->rare->cancel_msg);
         rt_value_release(fut->rare->cancelled_exc);
@@ -150,15 +150,15 @@ void rt__outcome_fields(rt_world *w, rt_future *fut, rt_event *ev, char *type,
             if (text[0])
                 ev->text = text;
         }
-    } else if (!rt_is_none(fut->exception)) {
+    } else if (!rt_is_none(rt_future_peek_exception(fut))) {
         ev->kind2 = RT_OUTCOME_EXCEPTION;
-        rt__describe(w, fut->exception, RT_DESCRIBE_TYPE, type, RT__TEXT);
-        rt__describe(w, fut->exception, RT_DESCRIBE_STR, text, RT__TEXT);
+        rt__describe(w, rt_future_peek_exception(fut), RT_DESCRIBE_TYPE, type, RT__TEXT);
+        rt__describe(w, rt_future_peek_exception(fut), RT_DESCRIBE_STR, text, RT__TEXT);
         ev->type = type;
         ev->text = text;
     } else {
         ev->kind2 = RT_OUTCOME_RESULT;
-        rt__describe(w, fut->result, RT_DESCRIBE_REPR, text, RT__TEXT);
+        rt__describe(w, rt_future_peek_result(fut), RT_DESCRIBE_REPR, text, RT__TEXT);
         ev->text = text;
     }
 }
@@ -222,7 +222,7 @@ int rt__future_set_result(rt_future *fut, rt_value result)
     if (r < 0)
         return r;
     rt_value_retain(result);
-    fut->result = result;
+    fut->outcome = result;
     fut->state = RT_FUTURE_FINISHED;
     rt__future_emit_done(fut);
     schedule_callbacks(fut);
@@ -238,7 +238,8 @@ int rt__future_set_exception(rt_future *fut, rt_value exc)
     if (r < 0)
         return r;
     rt_value_retain(exc);
-    fut->exception = exc;
+    fut->outcome = exc;
+    fut->has_exception = true;
     fut->state = RT_FUTURE_FINISHED;
     rt__future_emit_done(fut);
     schedule_callbacks(fut);
@@ -412,13 +413,13 @@ int rt_future_result(rt_future *fut, rt_value *out, rt_value *exc)
     if (r < 0)
         return r;
     fut->log_traceback = false;
-    if (!rt_is_none(fut->exception)) {
-        rt_value_retain(fut->exception);
-        *exc = fut->exception;
+    if (fut->has_exception) {
+        rt_value_retain(fut->outcome);
+        *exc = fut->outcome;
         return RT_ESTATE;
     }
-    rt_value_retain(fut->result);
-    *out = fut->result;
+    rt_value_retain(fut->outcome);
+    *out = fut->outcome;
     return RT_OK;
 }
 
@@ -431,8 +432,8 @@ int rt_future_exception(rt_future *fut, rt_value *out, rt_value *exc)
     if (r < 0)
         return r;
     fut->log_traceback = false;
-    rt_value_retain(fut->exception);
-    *out = fut->exception;
+    *out = rt_future_peek_exception(fut);
+    rt_value_retain(*out);
     return RT_OK;
 }
 

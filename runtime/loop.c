@@ -959,8 +959,8 @@ static void run_until_complete_cb(rt_loop *loop, rt_handle *h)
     rt_future *fut = (rt_future *)h->target;
     if (!rt_future_cancelled(fut)) {
         fut->log_traceback = false;
-        if (!rt_is_none(fut->exception) &&
-            rt__classify(loop->w, fut->exception) == RT_EXC_FATAL)
+        if (!rt_is_none(rt_future_peek_exception(fut)) &&
+            rt__classify(loop->w, rt_future_peek_exception(fut)) == RT_EXC_FATAL)
             return;
     }
     rt_loop_stop(fut->loop);

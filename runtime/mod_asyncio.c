@@ -577,12 +577,12 @@ static int future_outcome_info(VM *vm, SBuf *b, rt_future *f)
 {
     if (f->state != RT_FUTURE_FINISHED)
         return 0;
-    if (!IS_NONE(f->exception)) {
+    if (!IS_NONE(rt_future_peek_exception(f))) {
         sb_adds(b, " exception=");
-        return val_repr_into(vm, b, f->exception);
+        return val_repr_into(vm, b, rt_future_peek_exception(f));
     }
     sb_adds(b, " result=");
-    Str *r = val_repr(vm, f->result);
+    Str *r = val_repr(vm, rt_future_peek_result(f));
     if (!r)
         return -1;
     /* reprlib limits long results, as asyncio does. */

@@ -647,8 +647,9 @@ struct rt_future {
     rt_object obj;
     rt_loop *loop;
     uint64_t id;            /* future id (tasks: task id, see rt_task) */
-    rt_value result;        /* owned */
-    rt_value exception;     /* owned */
+    rt_value outcome;       /* owned: the result, or the exception when
+                               has_exception; read them with
+                               rt_future_peek_result / _exception */
     rt_future_rare *rare;   /* owned, NULL until needed */
     rt_done_callback *callbacks; /* in registration order */
     uint32_t ncallbacks, capcallbacks;
@@ -656,8 +657,22 @@ struct rt_future {
     uint8_t role;           /* rt_future_role */
     bool log_traceback;     /* exception set and never retrieved */
     bool is_task;
+    bool has_exception;     /* finished with an exception */
     uint64_t ref;           /* role detail: timer handle id, job id... */
 };
+
+/* The stored result and exception (borrowed; none when there is none).
+ * Unlike rt_future_result, these neither raise nor mark anything
+ * retrieved. */
+static inline rt_value rt_future_peek_result(const rt_future *f)
+{
+    return f->has_exception ? RT_NONE : f->outcome;
+}
+
+static inline rt_value rt_future_peek_exception(const rt_future *f)
+{
+    return f->has_exception ? f->outcome : RT_NONE;
+}
 
 /* The message given to cancel() (borrowed), or none. */
 static inline rt_value rt_future_cancel_message(const rt_future *f)

@@ -186,7 +186,7 @@ void rt_task_deinit(rt_task *t)
     if (t->fut.log_traceback) {
         t->fut.log_traceback = false;
         rt__future_report(&t->fut, "Task exception was never retrieved",
-                          t->fut.exception);
+                          rt_future_peek_exception(&t->fut));
     }
     rt__loop_live_remove(loop, t);
     rt_object *coro = t->coro;
@@ -434,9 +434,9 @@ void rt__task_wakeup_cb(rt_loop *loop, rt_handle *h)
     rt_value exc = RT_NONE;
     if (f->state == RT_FUTURE_CANCELLED) {
         exc = rt_future_make_cancelled_error(f);
-    } else if (!rt_is_none(f->exception)) {
+    } else if (!rt_is_none(rt_future_peek_exception(f))) {
         f->log_traceback = false;
-        exc = f->exception;
+        exc = rt_future_peek_exception(f);
         rt_value_retain(exc);
     }
     task_step(t, exc, h);
