@@ -444,14 +444,17 @@ struct Frame {
     Dict *globals;       /* borrowed from func or module */
     Dict *ns;            /* module/class body namespace (owned), or NULL */
     uint32_t *ip;        /* next instruction */
-    Value *slots;        /* locals, then cells, then the value stack */
     Value *sp;           /* value stack top (one past) */
     Frame *back;         /* the frame below in this thread, or NULL */
     Coro *coro;          /* the coroutine owning this frame, or NULL */
-    Value init_self;     /* FR_INIT: the instance __init__ returns */
+    Obj *init_self;      /* FR_INIT: the instance __init__ returns */
     int flags;
     uint32_t alloc;      /* bytes taken on the thread's frame stack */
+    /* Then the slots: locals, then cells, then the value stack. */
 };
+
+/* A frame's slots follow it in memory (for a coroutine: its slotbuf). */
+#define FRAME_SLOTS(f) ((Value *)(void *)((Frame *)(f) + 1))
 
 enum { CORO_CREATED, CORO_RUNNING, CORO_SUSPENDED, CORO_DONE };
 
@@ -464,7 +467,7 @@ struct Coro {
     int origin_line;     /* where it was created (for warnings) */
     Value saved_handled; /* exception being handled when it suspended */
     Frame frame;
-    Value slotbuf[];     /* frame.slots points here */
+    Value slotbuf[];     /* FRAME_SLOTS(&frame) */
 };
 
 /* A native coroutine: a C state machine usable with `await`, e.g. sleep. */

@@ -405,7 +405,7 @@ static int coro_where(rt_object *coro, const char **func)
         }
         if (co->state != CORO_SUSPENDED && co->state != CORO_RUNNING)
             break;
-        if (!f->sp || f->sp <= f->slots)
+        if (!f->sp || f->sp <= FRAME_SLOTS(f))
             break;
         Value top = f->sp[-1];
         co = IS_LAYOUT(top, CORO) ? (Coro *)AS_OBJ(top) : NULL;
