@@ -150,7 +150,10 @@ struct ast_node {
             ast_list body, orelse;
             bool is_async;
         } for_;
-        struct { ast_list body, handlers, orelse, finalbody; } try_;
+        struct {
+            ast_list body, handlers, orelse, finalbody;
+            bool star;           /* except* clauses (exception groups) */
+        } try_;
         struct { ast_node *exc, *cause; } raise;
         struct { ast_node *test, *msg; } assert_;
         struct { ast_list names; } global, nonlocal; /* NAME nodes */

@@ -197,6 +197,7 @@ static Value ctor_exc(VM *vm, Class *cls, Value *args, int nargs, Tuple *kw)
         incref(args[i]);
         t->items[i] = args[i];
     }
+    Tuple *subs = NULL;
     if (class_is_subclass(cls, vm->c.BaseExceptionGroup)) {
         if (npos != 2 || !IS_STR(args[0])) {
             obj_decref(t);
@@ -230,7 +231,7 @@ static Value ctor_exc(VM *vm, Class *cls, Value *args, int nargs, Tuple *kw)
                                 "Cannot nest BaseExceptions in an "
                                 "ExceptionGroup");
         }
-        Tuple *subs = tuple_new(vm, l->len);
+        subs = tuple_new(vm, l->len);
         for (int64_t i = 0; subs && i < l->len; i++) {
             incref(l->items[i]);
             subs->items[i] = l->items[i];
@@ -240,10 +241,13 @@ static Value ctor_exc(VM *vm, Class *cls, Value *args, int nargs, Tuple *kw)
             obj_decref(t);
             return VAL_ERR;
         }
-        val_set(&t->items[1], val_obj(subs));
     }
     Value e = exc_new(vm, cls, t);
     obj_decref(t);
+    if (IS_ERR(e))
+        obj_decref(subs);
+    else
+        ((Exc *)AS_OBJ(e))->group = subs; /* moved */
     return e;
 }
 
@@ -1371,21 +1375,25 @@ static Value b_setattr(VM *vm, Value *args, int nargs, Tuple *kw)
     return r < 0 ? VAL_ERR : VAL_NONE;
 }
 
-static Value b_callable(VM *vm, Value *args, int nargs, Tuple *kw)
+bool val_callable(VM *vm, Value v)
 {
-    if (args_parse(vm, "callable", args, nargs, kw, "obj", NULL) < 0)
-        return VAL_ERR;
-    Value v = args[0];
     if (!IS_OBJ(v))
-        return VAL_FALSE;
+        return false;
     Class *c = class_of(vm, v);
     switch (c->layout) {
     case LAYOUT_FUNCTION: case LAYOUT_NATIVE: case LAYOUT_BOUND:
     case LAYOUT_CLASS:
-        return VAL_TRUE;
+        return true;
     default:
-        return val_bool(!c->builtin && (c->slots & SLOT_CALL));
+        return !c->builtin && (c->slots & SLOT_CALL);
     }
+}
+
+static Value b_callable(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    if (args_parse(vm, "callable", args, nargs, kw, "obj", NULL) < 0)
+        return VAL_ERR;
+    return val_bool(val_callable(vm, args[0]));
 }
 
 static Value b_hash(VM *vm, Value *args, int nargs, Tuple *kw)

@@ -663,6 +663,7 @@ typedef enum FBlockKind {
     FB_FINALLY_END,   /* inside a finally body run for an exception */
     FB_HANDLER,       /* inside an except body: [prev_exc] on the stack */
     FB_HANDLER_NAMED, /* ... that bound `as name` */
+    FB_EXCEPT_STAR,   /* inside an except* body: no break/continue/return */
     FB_WITH,          /* inside a with body: [exit] on the stack */
     FB_ASYNC_WITH,
     FB_POP_VALUE      /* something to pop (unused) */
@@ -820,6 +821,8 @@ static int stack_effect(Opcode op, int arg)
     case OP_IMPORT_NAME: return 1;
     case OP_IMPORT_FROM: return 1;
     case OP_EXC_CATCH_EVENT: return 0;
+    case OP_CHECK_EG_MATCH: return 0;    /* [exc, type] -> [rest, match] */
+    case OP_PREP_RERAISE_STAR: return -1; /* [orig, list] -> [exc or none] */
     default: return 0;
     }
 }
@@ -1798,7 +1801,22 @@ static void unwind_fblock(Compiler *c, FBlock *f, bool preserve)
             emit(c, OP_ROT_TWO, 0);
         emit(c, OP_POP_TOP, 0);
         break;
+    case FB_EXCEPT_STAR:
+        break; /* never left by a jump: refused before unwinding */
     }
+}
+
+/* CPython refuses a jump out of an except* body at compile time. */
+static bool leaves_except_star(Compiler *c, ast_node *n, int stop)
+{
+    Unit *u = c->u;
+    for (int i = u->nfblocks - 1; i >= stop; i--)
+        if (u->fblocks[i].kind == FB_EXCEPT_STAR) {
+            error(c, n, "'break', 'continue' and 'return' cannot appear in "
+                        "an except* block");
+            return true;
+        }
+    return false;
 }
 
 /* Unwinds every fblock down to (not including) index `stop`. The unwound
@@ -1827,6 +1845,8 @@ static void compile_return(Compiler *c, ast_node *n)
         error(c, n, "'return' outside function");
         return;
     }
+    if (leaves_except_star(c, n, 0))
+        return;
     if (n->u.return_.value)
         compile_expr(c, n->u.return_.value);
     else
@@ -1848,6 +1868,8 @@ static void compile_break_continue(Compiler *c, ast_node *n, bool is_break)
                              : "'continue' not properly in loop");
         return;
     }
+    if (leaves_except_star(c, n, i + 1))
+        return;
     FBlock *loop = &u->fblocks[i];
     int target = is_break ? loop->break_label : loop->continue_label;
     /* Unwind what is inside the loop; break also drops its iterator. */
@@ -2031,11 +2053,104 @@ static void compile_try_except(Compiler *c, ast_node *n)
     set_depth(u, base);
 }
 
+/* try/except*: each clause takes the part of the exception (group) that
+ * matches its types; what the clauses raise and the part nobody matched
+ * are combined and raised at the end (PEP 654). */
+static void compile_try_star(Compiler *c, ast_node *n)
+{
+    Unit *u = c->u;
+    int handler_label = new_label(c), end = new_label(c);
+    int outer = u->handler;
+    int base = u->depth;
+    u->handler = add_handler(c, handler_label, base);
+    if (!push_fblock(c, FB_TRY_EXCEPT, n, -1, -1))
+        return;
+    compile_stmts(c, &n->u.try_.body);
+    pop_fblock(c);
+    u->handler = outer;
+    compile_stmts(c, &n->u.try_.orelse);
+    emit(c, OP_JUMP, end);
+
+    /* Stack on entry: [exc]; then [prev, orig, raised, rest]. */
+    bind_label(c, handler_label);
+    int cleanup = new_label(c);
+    int hc = add_handler(c, cleanup, base + 1);
+    emit(c, OP_PUSH_EXC_INFO, 0);
+    u->handler = hc;
+    emit(c, OP_DUP_TOP, 0);
+    emit(c, OP_BUILD_LIST, 0);
+    emit(c, OP_ROT_TWO, 0);
+    ast_list *hs = &n->u.try_.handlers;
+    for (int i = 0; i < hs->len; i++) {
+        ast_node *x = hs->items[i];
+        set_line(c, x);
+        int no_match = new_label(c), next = new_label(c);
+        compile_expr(c, x->u.except_handler.type);
+        emit(c, OP_CHECK_EG_MATCH, 0); /* [.., rest, match] */
+        emit(c, OP_DUP_TOP, 0);
+        emit(c, OP_POP_JUMP_IF_NONE, no_match);
+        emit(c, OP_EXC_CATCH_EVENT, 0);
+        const char *name = x->u.except_handler.name.s;
+        if (name)
+            compile_name(c, name, CTX_STORE);
+        else
+            emit(c, OP_POP_TOP, 0);
+        /* The body; what it raises joins the list. */
+        int raised = new_label(c);
+        u->handler = add_handler(c, raised, base + 4);
+        if (!push_fblock(c, FB_EXCEPT_STAR, x, -1, -1))
+            return;
+        compile_stmts(c, &x->u.except_handler.body);
+        pop_fblock(c);
+        u->handler = hc;
+        if (name) {
+            load_none(c);
+            compile_name(c, name, CTX_STORE);
+            compile_name(c, name, CTX_DEL);
+        }
+        emit(c, OP_JUMP, next);
+        bind_label(c, raised); /* [prev, orig, list, rest, exc] */
+        if (name) {
+            load_none(c);
+            compile_name(c, name, CTX_STORE);
+            compile_name(c, name, CTX_DEL);
+        }
+        emit(c, OP_LIST_APPEND, 2);
+        emit(c, OP_JUMP, next);
+        bind_label(c, no_match); /* [.., rest, None] */
+        set_depth(u, base + 5);
+        emit(c, OP_POP_TOP, 0);
+        bind_label(c, next);
+        set_depth(u, base + 4);
+    }
+    /* [prev, orig, list, rest] -> [prev, result] */
+    emit(c, OP_LIST_APPEND, 1);
+    emit(c, OP_PREP_RERAISE_STAR, 0);
+    u->handler = outer;
+    int handled = new_label(c);
+    emit(c, OP_DUP_TOP, 0);
+    emit(c, OP_POP_JUMP_IF_NONE, handled);
+    emit(c, OP_POP_EXCEPT_AND_RERAISE, 0);
+    bind_label(c, handled);
+    set_depth(u, base + 2);
+    emit(c, OP_POP_TOP, 0);
+    emit(c, OP_POP_EXCEPT, 0);
+    emit(c, OP_JUMP, end);
+    bind_label(c, cleanup);
+    set_depth(u, base + 2);
+    emit(c, OP_POP_EXCEPT_AND_RERAISE, 0);
+    bind_label(c, end);
+    set_depth(u, base);
+}
+
 static void compile_try(Compiler *c, ast_node *n)
 {
     Unit *u = c->u;
     if (n->u.try_.finalbody.len == 0) {
-        compile_try_except(c, n);
+        if (n->u.try_.star)
+            compile_try_star(c, n);
+        else
+            compile_try_except(c, n);
         return;
     }
     int handler_label = new_label(c), end = new_label(c);
@@ -2045,7 +2160,9 @@ static void compile_try(Compiler *c, ast_node *n)
     if (!push_fblock(c, FB_FINALLY_TRY, n, -1, -1))
         return;
     u->fblocks[u->nfblocks - 1].handler = outer;
-    if (n->u.try_.handlers.len)
+    if (n->u.try_.handlers.len && n->u.try_.star)
+        compile_try_star(c, n);
+    else if (n->u.try_.handlers.len)
         compile_try_except(c, n);
     else
         compile_stmts(c, &n->u.try_.body);

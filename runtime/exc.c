@@ -200,6 +200,7 @@ void exc_destroy(VM *vm, Exc *e)
     decref(e->context);
     decref(e->notes);
     decref(e->suggestion);
+    obj_decref(e->group);
     for (int i = 0; i < e->ntb; i++) {
         obj_decref(e->tb[i].code);
         decref(e->tb[i].keep);
@@ -558,25 +559,77 @@ Str *exc_format_last_line(VM *vm, Value exc)
     return sb_finish(vm, &b);
 }
 
-static void print_one(VM *vm, Exc *e, FILE *out)
+/* Printing follows CPython's traceback module: a chain of exceptions
+ * (causes and contexts first), and exception groups drawn as boxes whose
+ * lines carry a margin ("  | ") per level of nesting. */
+enum { GROUP_WIDTH_MAX = 15, GROUP_DEPTH_MAX = 10, CHAIN_MAX = 64 };
+
+typedef struct PrintCtx {
+    VM *vm;
+    FILE *out;
+    int depth;       /* exception-group nesting (0: not in a group) */
+    bool need_close; /* the last box of a group still needs its bottom */
+    Exc *seen[CHAIN_MAX]; /* exceptions already printed, against cycles */
+    int nseen;
+} PrintCtx;
+
+/* Writes text (one or more lines, each ending in '\n') with the margin of
+ * the current depth; `margin` is the character of the box's edge. */
+static void emit(PrintCtx *c, const char *text, size_t len, char margin)
 {
-    bool any = false;
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *stop = nl ? nl + 1 : end;
+        if (c->depth)
+            fprintf(c->out, "%*s%c ", 2 * c->depth, "", margin);
+        fwrite(p, 1, (size_t)(stop - p), c->out);
+        if (!nl)
+            fputc('\n', c->out);
+        p = stop;
+    }
+}
+
+static void emits(PrintCtx *c, const char *text)
+{
+    emit(c, text, strlen(text), '|');
+}
+
+static bool has_stack(const Exc *e)
+{
+    for (int i = 0; i < e->ntb; i++)
+        if (!(e->tb[i].code->flags & CO_INTERNAL))
+            return true;
+    return false;
+}
+
+static void emit_stack(PrintCtx *c, const Exc *e)
+{
+    VM *vm = c->vm;
+    SBuf b;
     for (int i = e->ntb; i-- > 0;) {
-        TbEntry *en = &e->tb[i];
+        const TbEntry *en = &e->tb[i];
         if (en->code->flags & CO_INTERNAL)
             continue;
-        if (!any)
-            fputs("Traceback (most recent call last):\n", out);
-        any = true;
-        fprintf(out, "  File \"%s\", line %d, in %s\n",
+        sb_init(&b);
+        sb_addf(&b, "  File \"%s\", line %d, in %s\n",
                 vm->display_filename ? vm->display_filename
                                      : en->code->filename->data,
                 en->line, en->code->name->data);
         size_t len;
         const char *src = source_line(vm, en->line, &len);
         if (src && len)
-            fprintf(out, "    %.*s\n", (int)len, src);
+            sb_addf(&b, "    %.*s\n", (int)len, src);
+        emit(c, b.data ? b.data : "", b.len, '|');
+        sb_free(&b);
     }
+}
+
+/* The exception's own lines: "Type: message" (with a suggestion for
+ * names), then its notes. */
+static void emit_exception_only(PrintCtx *c, Exc *e)
+{
+    VM *vm = c->vm;
     Str *last = exc_format_last_line(vm, val_obj(e));
     Class *cls = class_of_obj(&e->hdr);
     Str *hint = NULL;
@@ -584,47 +637,152 @@ static void print_one(VM *vm, Exc *e, FILE *out)
         (class_is_subclass(cls, vm->c.NameError) &&
          !class_is_subclass(cls, vm->c.UnboundLocalError)))
         hint = exc_suggestion(vm, e);
-    if (last && hint)
-        fprintf(out, "%s. Did you mean: '%s'?\n", last->data, hint->data);
-    else if (last)
-        fprintf(out, "%s\n", last->data);
-    else
+    if (last) {
+        SBuf b;
+        sb_init(&b);
+        sb_addstr(&b, last);
+        if (hint)
+            sb_addf(&b, ". Did you mean: '%s'?", hint->data);
+        emit(c, b.data, b.len, '|');
+        sb_free(&b);
+    } else {
         decref(vm_take_exc(vm));
+    }
     obj_decref(last);
-    if (IS_LAYOUT(val_obj(e), EXC) && e->hdr.type &&
-        class_is_subclass(class_of_obj(&e->hdr), vm->c.BaseExceptionGroup)) {
-        /* Sub-exceptions of a group, indented as CPython draws them. */
-        Value subs = e->args->len > 1 ? e->args->items[1] : VAL_NONE;
-        List *l = IS_OBJ(subs) ? val_to_list(vm, subs) : NULL;
-        for (int64_t i = 0; l && i < l->len; i++) {
-            fprintf(out, "  +---------------- %lld ----------------\n",
-                    (long long)(i + 1));
-            Str *s = exc_format_last_line(vm, l->items[i]);
-            if (s)
-                fprintf(out, "    | %s\n", s->data);
-            obj_decref(s);
+    if (IS_LIST(e->notes)) {
+        List *notes = AS_LIST(e->notes);
+        for (int64_t i = 0; i < notes->len; i++) {
+            Str *n = IS_STR(notes->items[i]) ? AS_STR(notes->items[i])
+                                             : val_str(vm, notes->items[i]);
+            if (n) {
+                emit(c, n->data, n->len, '|');
+                if (!IS_STR(notes->items[i]))
+                    obj_decref(n);
+            } else {
+                decref(vm_take_exc(vm));
+                emits(c, "<note str() failed>");
+            }
         }
-        if (l && l->len)
-            fputs("  +------------------------------------\n", out);
-        obj_decref(l);
     }
 }
 
-static void print_chain(VM *vm, Value exc, FILE *out, int depth)
+static bool is_group(VM *vm, Exc *e)
 {
-    if (!IS_LAYOUT(exc, EXC) || depth > 32)
+    return class_is_subclass(class_of_obj(&e->hdr), vm->c.BaseExceptionGroup);
+}
+
+static void format_exc(PrintCtx *c, Exc *top);
+
+/* One exception group: its traceback and line, then a box per
+ * sub-exception (at most GROUP_WIDTH_MAX, then "and N more"). */
+static void format_group(PrintCtx *c, Exc *e)
+{
+    if (c->depth > GROUP_DEPTH_MAX) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "... (max_group_depth is %d)",
+                 GROUP_DEPTH_MAX);
+        emits(c, msg);
         return;
-    Exc *e = (Exc *)AS_OBJ(exc);
-    if (!IS_NONE(e->cause)) {
-        print_chain(vm, e->cause, out, depth + 1);
-        fputs("\nThe above exception was the direct cause of the following "
-              "exception:\n\n", out);
-    } else if (!IS_NONE(e->context) && !e->suppress_context) {
-        print_chain(vm, e->context, out, depth + 1);
-        fputs("\nDuring handling of the above exception, another exception "
-              "occurred:\n\n", out);
     }
-    print_one(vm, e, out);
+    bool toplevel = c->depth == 0;
+    if (toplevel)
+        c->depth++;
+    if (has_stack(e)) {
+        const char *head = "Exception Group Traceback (most recent call last):\n";
+        emit(c, head, strlen(head), toplevel ? '+' : '|');
+        emit_stack(c, e);
+    }
+    emit_exception_only(c, e);
+    Tuple *l = e->group;
+    int64_t count = l ? l->len : 0;
+    int64_t n = count <= GROUP_WIDTH_MAX ? count : GROUP_WIDTH_MAX + 1;
+    c->need_close = false;
+    for (int64_t i = 0; i < n; i++) {
+        bool last = i == n - 1;
+        if (last)
+            c->need_close = true;
+        bool truncated = i >= GROUP_WIDTH_MAX;
+        char title[32];
+        if (truncated)
+            snprintf(title, sizeof title, "...");
+        else
+            snprintf(title, sizeof title, "%lld", (long long)(i + 1));
+        fprintf(c->out, "%*s%s+---------------- %s ----------------\n",
+                2 * c->depth, "", i == 0 ? "+-" : "  ", title);
+        c->depth++;
+        if (!truncated) {
+            if (IS_LAYOUT(l->items[i], EXC))
+                format_exc(c, (Exc *)AS_OBJ(l->items[i]));
+        } else {
+            char more[64];
+            int64_t rest = count - GROUP_WIDTH_MAX;
+            snprintf(more, sizeof more, "and %lld more exception%s",
+                     (long long)rest, rest > 1 ? "s" : "");
+            emits(c, more);
+        }
+        if (last && c->need_close) {
+            fprintf(c->out, "%*s+------------------------------------\n",
+                    2 * c->depth, "");
+            c->need_close = false;
+        }
+        c->depth--;
+    }
+    if (toplevel)
+        c->depth = 0;
+}
+
+static bool seen_before(PrintCtx *c, Exc *e)
+{
+    for (int i = 0; i < c->nseen; i++)
+        if (c->seen[i] == e)
+            return true;
+    if (c->nseen < CHAIN_MAX)
+        c->seen[c->nseen++] = e;
+    return false;
+}
+
+/* An exception with its chain: the causes and contexts first, each
+ * followed by the sentence that links it to the next. */
+static void format_exc(PrintCtx *c, Exc *top)
+{
+    Exc *chain[CHAIN_MAX];
+    const char *why[CHAIN_MAX];
+    int n = 0;
+    seen_before(c, top);
+    Exc *e = top;
+    const char *msg = NULL;
+    while (e && n < CHAIN_MAX) {
+        chain[n] = e;
+        why[n++] = msg;
+        Value next = VAL_NONE;
+        if (!IS_NONE(e->cause)) {
+            next = e->cause;
+            msg = "\nThe above exception was the direct cause of the "
+                  "following exception:\n\n";
+        } else if (!IS_NONE(e->context) && !e->suppress_context) {
+            next = e->context;
+            msg = "\nDuring handling of the above exception, another "
+                  "exception occurred:\n\n";
+        }
+        e = NULL;
+        if (IS_LAYOUT(next, EXC) && !seen_before(c, (Exc *)AS_OBJ(next)))
+            e = (Exc *)AS_OBJ(next);
+    }
+    for (int i = n; i-- > 0;) {
+        Exc *x = chain[i];
+        if (!is_group(c->vm, x)) {
+            if (has_stack(x)) {
+                emits(c, "Traceback (most recent call last):");
+                emit_stack(c, x);
+            }
+            emit_exception_only(c, x);
+        } else {
+            format_group(c, x);
+        }
+        /* The sentence leading to the exception printed next. */
+        if (i > 0 && why[i])
+            emits(c, why[i]);
+    }
 }
 
 void exc_print(VM *vm, Value exc, FILE *out)
@@ -638,7 +796,8 @@ void exc_print(VM *vm, Value exc, FILE *out)
         obj_decref(s);
         return;
     }
-    print_chain(vm, exc, out, 0);
+    PrintCtx c = {.vm = vm, .out = out};
+    format_exc(&c, (Exc *)AS_OBJ(exc));
     fflush(out);
 }
 
@@ -680,6 +839,388 @@ static Value exc_add_note(VM *vm, Value *args, int nargs, Tuple *kw)
         val_set(&e->notes, val_obj(l));
     }
     return list_append(vm, AS_LIST(e->notes), a[1]) < 0 ? VAL_ERR : VAL_NONE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Exception groups: split, subgroup, derive, and except*                   */
+/* ------------------------------------------------------------------------ */
+
+static bool exc_is_group(VM *vm, Value v)
+{
+    return IS_LAYOUT(v, EXC) && ((Exc *)AS_OBJ(v))->group &&
+           class_is_subclass(class_of(vm, v), vm->c.BaseExceptionGroup);
+}
+
+/* What split() keeps: exceptions of some types, those a predicate accepts,
+ * or (for except*'s re-raise) the leaves in a list. */
+typedef enum { COND_TYPES, COND_PREDICATE, COND_LEAVES } CondKind;
+
+typedef struct Cond {
+    CondKind kind;
+    Value v;      /* types (a class or tuple), predicate, or List of leaves */
+} Cond;
+
+static int cond_holds(VM *vm, const Cond *c, Value exc)
+{
+    switch (c->kind) {
+    case COND_TYPES:
+        return exc_matches_spec(vm, exc, c->v);
+    case COND_PREDICATE: {
+        Value r = vm_call1(vm, c->v, exc);
+        if (IS_ERR(r))
+            return -1;
+        int t = val_truthy(vm, r);
+        decref(r);
+        return t;
+    }
+    case COND_LEAVES: {
+        List *l = AS_LIST(c->v);
+        for (int64_t i = 0; i < l->len; i++)
+            if (IS_OBJ(l->items[i]) && AS_OBJ(l->items[i]) == AS_OBJ(exc))
+                return 1;
+        return 0;
+    }
+    }
+    return 0;
+}
+
+/* The metadata a part of a group shares with the whole: traceback, cause,
+ * context and (a copy of) the notes. */
+static int copy_metadata(VM *vm, Exc *to, const Exc *from)
+{
+    for (int i = 0; i < from->ntb; i++)
+        exc_add_tb(vm, to, from->tb[i].code, from->tb[i].line,
+                   from->tb[i].keep);
+    val_set(&to->cause, from->cause);
+    incref(from->cause);
+    val_set(&to->context, from->context);
+    incref(from->context);
+    to->suppress_context = from->suppress_context;
+    to->traced = from->traced;
+    if (IS_LIST(from->notes)) {
+        List *copy = val_to_list(vm, from->notes);
+        if (!copy)
+            return -1;
+        val_set(&to->notes, val_obj(copy));
+    }
+    return 0;
+}
+
+/* eg.derive(excs): a group of the same message; a subclass may override
+ * derive(). */
+static Value group_derive(VM *vm, Value eg, Value excs)
+{
+    Class *cls = class_of(vm, eg);
+    if (!cls->builtin) {
+        Str *name = str_intern_cstr(vm, "derive");
+        Value m = class_lookup(cls, name);
+        if (!IS_ERR(m) && !IS_LAYOUT(m, NATIVE))
+            return vm_call_method(vm, eg, name, &excs, 1);
+    }
+    Exc *e = (Exc *)AS_OBJ(eg);
+    Value args[2] = {e->args->len ? e->args->items[0] : VAL_NONE, excs};
+    return class_construct(vm, vm->c.BaseExceptionGroup, args, 2, NULL);
+}
+
+/* A part of `eg` made of `excs`, with eg's metadata. */
+static Value group_part(VM *vm, Value eg, List *excs)
+{
+    Value part = group_derive(vm, eg, val_obj(excs));
+    if (IS_ERR(part))
+        return part;
+    if (!IS_LAYOUT(part, EXC) ||
+        !class_is_subclass(class_of(vm, part), vm->c.BaseExceptionGroup)) {
+        decref(part);
+        return vm_raise_new(vm, vm->c.TypeError,
+                            "derive must return an instance of "
+                            "BaseExceptionGroup");
+    }
+    if (copy_metadata(vm, (Exc *)AS_OBJ(part), (Exc *)AS_OBJ(eg)) < 0) {
+        decref(part);
+        return VAL_ERR;
+    }
+    return part;
+}
+
+/* The recursive split: *match and *rest receive new references (none for
+ * an empty part); rest is skipped when `rest` is NULL (subgroup). */
+static int group_split(VM *vm, Value exc, const Cond *c, Value *match,
+                       Value *rest, int depth)
+{
+    *match = VAL_NONE;
+    if (rest)
+        *rest = VAL_NONE;
+    if (depth > 200) {
+        vm_raise_new(vm, vm->c.RecursionError,
+                     "maximum recursion depth exceeded");
+        return -1;
+    }
+    int r = cond_holds(vm, c, exc);
+    if (r < 0)
+        return -1;
+    if (r) {
+        incref(exc);
+        *match = exc;
+        return 0;
+    }
+    if (!exc_is_group(vm, exc)) {
+        if (rest) {
+            incref(exc);
+            *rest = exc;
+        }
+        return 0;
+    }
+    Tuple *subs = ((Exc *)AS_OBJ(exc))->group;
+    List *ml = list_new(vm, 0), *rl = rest ? list_new(vm, 0) : NULL;
+    int rc = (!ml || (rest && !rl)) ? -1 : 0;
+    for (int64_t i = 0; rc == 0 && i < subs->len; i++) {
+        Value m, x;
+        rc = group_split(vm, subs->items[i], c, &m, rest ? &x : NULL,
+                         depth + 1);
+        if (rc < 0)
+            break;
+        if (!IS_NONE(m) && list_append_steal(vm, ml, m) < 0)
+            rc = -1;
+        if (rest && !IS_NONE(x) && list_append_steal(vm, rl, x) < 0)
+            rc = -1;
+    }
+    if (rc == 0 && ml->len) {
+        *match = group_part(vm, exc, ml);
+        if (IS_ERR(*match)) {
+            *match = VAL_NONE;
+            rc = -1;
+        }
+    }
+    if (rc == 0 && rest && rl->len) {
+        *rest = group_part(vm, exc, rl);
+        if (IS_ERR(*rest)) {
+            *rest = VAL_NONE;
+            rc = -1;
+        }
+    }
+    obj_decref(ml);
+    obj_decref(rl);
+    if (rc < 0) {
+        decref(*match);
+        *match = VAL_NONE;
+        if (rest) {
+            decref(*rest);
+            *rest = VAL_NONE;
+        }
+    }
+    return rc;
+}
+
+/* split()/subgroup()'s argument: an exception type, a tuple of them, or a
+ * predicate. */
+static int make_cond(VM *vm, Value v, Cond *c)
+{
+    c->v = v;
+    if (IS_LAYOUT(v, CLASS) || IS_TUPLE(v)) {
+        bool ok = true;
+        if (IS_TUPLE(v)) {
+            Tuple *t = AS_TUPLE(v);
+            for (int64_t i = 0; i < t->len; i++)
+                if (!IS_LAYOUT(t->items[i], CLASS) ||
+                    !class_is_subclass((Class *)AS_OBJ(t->items[i]),
+                                       vm->c.BaseException))
+                    ok = false;
+        } else {
+            ok = class_is_subclass((Class *)AS_OBJ(v), vm->c.BaseException);
+        }
+        if (ok) {
+            c->kind = COND_TYPES;
+            return 0;
+        }
+    } else if (val_callable(vm, v)) {
+        c->kind = COND_PREDICATE;
+        return 0;
+    }
+    vm_raise_new(vm, vm->c.TypeError,
+                 "expected an exception type, a tuple of exception types, "
+                 "or a callable (other than a class)");
+    return -1;
+}
+
+static Value eg_split(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    Value a[2];
+    if (args_parse(vm, "split", args, nargs, kw, "self,matcher_value", a) < 0)
+        return VAL_ERR;
+    Cond c;
+    Value m, r;
+    if (make_cond(vm, a[1], &c) < 0 ||
+        group_split(vm, a[0], &c, &m, &r, 0) < 0)
+        return VAL_ERR;
+    Tuple *t = tuple_pack(vm, 2, m, r);
+    decref(m);
+    decref(r);
+    return t ? val_obj(t) : VAL_ERR;
+}
+
+static Value eg_subgroup(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    Value a[2];
+    if (args_parse(vm, "subgroup", args, nargs, kw, "self,matcher_value",
+                   a) < 0)
+        return VAL_ERR;
+    Cond c;
+    Value m;
+    if (make_cond(vm, a[1], &c) < 0 ||
+        group_split(vm, a[0], &c, &m, NULL, 0) < 0)
+        return VAL_ERR;
+    return m;
+}
+
+static Value eg_derive(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    Value a[2];
+    if (args_parse(vm, "derive", args, nargs, kw, "self,excs", a) < 0)
+        return VAL_ERR;
+    Exc *e = (Exc *)AS_OBJ(a[0]);
+    Value ctor_args[2] = {e->args->len ? e->args->items[0] : VAL_NONE, a[1]};
+    return class_construct(vm, vm->c.BaseExceptionGroup, ctor_args, 2, NULL);
+}
+
+int exc_star_match(VM *vm, Value exc, Value type, Value *match, Value *rest)
+{
+    *match = *rest = VAL_NONE;
+    /* The clause's type: exception classes, but never groups. */
+    Value items[1] = {type};
+    Value *ts = items;
+    int64_t nt = 1;
+    if (IS_TUPLE(type)) {
+        ts = AS_TUPLE(type)->items;
+        nt = AS_TUPLE(type)->len;
+    }
+    for (int64_t i = 0; i < nt; i++) {
+        if (!IS_LAYOUT(ts[i], CLASS) ||
+            !class_is_subclass((Class *)AS_OBJ(ts[i]), vm->c.BaseException)) {
+            vm_raise_new(vm, vm->c.TypeError,
+                         "catching classes that do not inherit from "
+                         "BaseException is not allowed");
+            return -1;
+        }
+        if (class_is_subclass((Class *)AS_OBJ(ts[i]),
+                              vm->c.BaseExceptionGroup)) {
+            vm_raise_new(vm, vm->c.TypeError,
+                         "catching ExceptionGroup with except* is not "
+                         "allowed. Use except instead.");
+            return -1;
+        }
+    }
+    if (IS_NONE(exc))
+        return 0;
+    int r = exc_matches_spec(vm, exc, type);
+    if (r < 0)
+        return -1;
+    if (r) {
+        if (exc_is_group(vm, exc)) {
+            incref(exc);
+            *match = exc;
+            return 0;
+        }
+        /* A naked exception: wrapped in a group with its traceback. */
+        Tuple *one = tuple_pack(vm, 1, exc);
+        if (!one)
+            return -1;
+        Value args[2] = {val_obj(str_intern_cstr(vm, "")), val_obj(one)};
+        Value g = class_construct(vm, vm->c.BaseExceptionGroup, args, 2, NULL);
+        obj_decref(one);
+        if (IS_ERR(g))
+            return -1;
+        const Exc *from = (const Exc *)AS_OBJ(exc);
+        for (int i = 0; i < from->ntb; i++)
+            exc_add_tb(vm, (Exc *)AS_OBJ(g), from->tb[i].code,
+                       from->tb[i].line, from->tb[i].keep);
+        *match = g;
+        return 0;
+    }
+    if (exc_is_group(vm, exc)) {
+        Cond c = {COND_TYPES, type};
+        return group_split(vm, exc, &c, match, rest, 0);
+    }
+    incref(exc);
+    *rest = exc;
+    return 0;
+}
+
+/* Whether tracebacks, cause, context and notes are the very ones of
+ * `orig`: the part was re-raised (bare raise), not raised anew. */
+static bool same_metadata(const Exc *a, const Exc *b)
+{
+    if (a->ntb != b->ntb)
+        return false;
+    for (int i = 0; i < a->ntb; i++)
+        if (a->tb[i].code != b->tb[i].code || a->tb[i].line != b->tb[i].line)
+            return false;
+    return val_is(a->cause, b->cause) && val_is(a->context, b->context) &&
+           val_is(a->notes, b->notes);
+}
+
+/* Adds the leaves of exc (itself, or those of its sub-groups) to out. */
+static int collect_leaves(VM *vm, Value exc, List *out, int depth)
+{
+    if (!exc_is_group(vm, exc) || depth > 200)
+        return list_append(vm, out, exc);
+    Tuple *subs = ((Exc *)AS_OBJ(exc))->group;
+    for (int64_t i = 0; i < subs->len; i++)
+        if (collect_leaves(vm, subs->items[i], out, depth + 1) < 0)
+            return -1;
+    return 0;
+}
+
+Value exc_star_reraise(VM *vm, Value orig, List *excs)
+{
+    if (!exc_is_group(vm, orig)) {
+        /* A naked exception: at most one clause ran, so at most one
+         * exception is left to raise. */
+        for (int64_t i = 0; i < excs->len; i++)
+            if (!IS_NONE(excs->items[i])) {
+                incref(excs->items[i]);
+                return excs->items[i];
+            }
+        return VAL_NONE;
+    }
+    List *raised = list_new(vm, 0), *leaves = list_new(vm, 0);
+    Value result = VAL_ERR;
+    if (!raised || !leaves)
+        goto done;
+    for (int64_t i = 0; i < excs->len; i++) {
+        Value e = excs->items[i];
+        if (IS_NONE(e))
+            continue;
+        bool again = IS_LAYOUT(e, EXC) &&
+                     same_metadata((Exc *)AS_OBJ(e), (Exc *)AS_OBJ(orig));
+        if ((again ? collect_leaves(vm, e, leaves, 0)
+                   : list_append(vm, raised, e)) < 0)
+            goto done;
+    }
+    /* The re-raised leaves, in the shape of the original group. */
+    Value kept = VAL_NONE;
+    if (leaves->len) {
+        Cond c = {COND_LEAVES, val_obj(leaves)};
+        if (group_split(vm, orig, &c, &kept, NULL, 0) < 0)
+            goto done;
+    }
+    if (raised->len == 0) {
+        result = kept;
+    } else {
+        if (!IS_NONE(kept) && list_append_steal(vm, raised, kept) < 0)
+            goto done;
+        if (raised->len == 1) {
+            result = raised->items[0];
+            incref(result);
+        } else {
+            Value args[2] = {val_obj(str_intern_cstr(vm, "")), val_obj(raised)};
+            result = class_construct(vm, vm->c.BaseExceptionGroup, args, 2,
+                                     NULL);
+        }
+    }
+done:
+    obj_decref(raised);
+    obj_decref(leaves);
+    return result;
 }
 
 void exc_init_classes(VM *vm)
@@ -760,4 +1301,7 @@ void exc_init_classes(VM *vm)
     class_add_method(vm, c->BaseException, "with_traceback",
                      exc_with_traceback);
     class_add_method(vm, c->BaseException, "add_note", exc_add_note);
+    class_add_method(vm, c->BaseExceptionGroup, "split", eg_split);
+    class_add_method(vm, c->BaseExceptionGroup, "subgroup", eg_subgroup);
+    class_add_method(vm, c->BaseExceptionGroup, "derive", eg_derive);
 }

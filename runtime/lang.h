@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ast.h"
 #include "rt.h"
@@ -317,6 +318,7 @@ typedef struct Exc {
     Value suggestion;  /* NameError/AttributeError: "Did you mean" candidate
                           (a str), or the object whose dir() to search */
     bool suggest_obj;  /* suggestion holds the object, not the answer */
+    Tuple *group;      /* BaseExceptionGroup: its sub-exceptions, else NULL */
 } Exc;
 
 /* A built-in iterator; its class says which kind (list_iterator, zip...).
@@ -367,7 +369,7 @@ typedef struct Wrapper { /* staticmethod / classmethod */
     X(GET_AWAITABLE) X(AWAIT) X(GET_AITER) X(GET_ANEXT) X(END_ASYNC_FOR)     \
     X(BEFORE_WITH) X(BEFORE_ASYNC_WITH) X(WITH_EXCEPT_START)                 \
     X(UNPACK_SEQUENCE) X(UNPACK_EX) X(IMPORT_NAME) X(IMPORT_FROM)            \
-    X(EXC_CATCH_EVENT)
+    X(EXC_CATCH_EVENT) X(CHECK_EG_MATCH) X(PREP_RERAISE_STAR)
 
 typedef enum Opcode {
 #define OP_ENUM(n) OP_##n,
@@ -870,6 +872,22 @@ Str *val_repr(VM *vm, Value v);             /* repr(v) */
 int val_repr_into(VM *vm, SBuf *b, Value v);
 int val_str_into(VM *vm, SBuf *b, Value v);
 int val_truthy(VM *vm, Value v);            /* 1, 0, or -1 */
+bool val_callable(VM *vm, Value v);          /* callable(v) */
+
+/* Compares two values for `is`. */
+static inline bool val_is(Value a, Value b)
+{
+    if (a.kind != b.kind)
+        return false;
+    switch (a.kind) {
+    case VK_NONE: case VK_ELLIPSIS: case VK_NOTIMPL:
+        return true;
+    case VK_FLOAT:
+        return memcmp(&a.u.f, &b.u.f, sizeof(double)) == 0;
+    default:
+        return a.u.i == b.u.i;
+    }
+}
 int val_hash(VM *vm, Value v, uint64_t *out);
 int val_eq(VM *vm, Value a, Value b);       /* 1, 0, or -1 */
 Value val_compare(VM *vm, Value a, Value b, ast_op op);
@@ -926,6 +944,13 @@ Value exc_from_raise_operand(VM *vm, Value v);
 int exc_set_cause(VM *vm, Value exc, Value cause);
 /* except X: does exc match X (a class or tuple of classes)? 1/0/-1. */
 int exc_matches_spec(VM *vm, Value exc, Value spec);
+/* except*: splits exc by the clause's type into *match (a group, or none)
+ * and *rest (what is left: a group, the naked exception, or none). */
+int exc_star_match(VM *vm, Value exc, Value type, Value *match, Value *rest);
+/* The end of a try/except*: what to raise, from the original exception and
+ * the list of what the clauses raised plus the final rest (none entries
+ * ignored); none when everything was handled. */
+Value exc_star_reraise(VM *vm, Value orig, List *raised);
 /* Keeps a value alive with the exception's newest traceback entry. */
 void exc_set_keep(VM *vm, Exc *e, Value keep);
 /* NameError for `name` at the running frame, remembering the closest

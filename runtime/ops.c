@@ -390,11 +390,8 @@ int val_str_into(VM *vm, SBuf *b, Value v)
     if (cls->layout == LAYOUT_EXC && !(is_user(cls) && (cls->slots &
                                                         SLOT_REPR))) {
         Exc *e = (Exc *)AS_OBJ(v);
-        if (class_is_subclass(cls, vm->c.BaseExceptionGroup) &&
-            e->args->len >= 2) {
-            int64_t n = val_len(vm, e->args->items[1]);
-            if (n < 0)
-                return -1;
+        if (e->group && e->args->len >= 1) {
+            int64_t n = e->group->len;
             if (val_str_into(vm, b, e->args->items[0]) < 0)
                 return -1;
             sb_addf(b, " (%lld sub-exception%s)", (long long)n,
@@ -1687,17 +1684,9 @@ static Value special_attr(VM *vm, Value v, Str *name)
             return e->notes;
         }
         if (class_is_subclass(cls, vm->c.BaseExceptionGroup)) {
-            if (str_eq_cstr(name, "exceptions") && e->args->len >= 2) {
-                List *l = val_to_list(vm, e->args->items[1]);
-                if (!l)
-                    return VAL_ERR;
-                Tuple *t = tuple_new(vm, l->len);
-                for (int64_t i = 0; t && i < l->len; i++) {
-                    incref(l->items[i]);
-                    t->items[i] = l->items[i];
-                }
-                obj_decref(l);
-                return t ? val_obj(t) : VAL_ERR;
+            if (str_eq_cstr(name, "exceptions") && e->group) {
+                obj_incref(e->group);
+                return val_obj(e->group);
             }
             if (name == vm->n.message && e->args->len >= 1) {
                 incref(e->args->items[0]);

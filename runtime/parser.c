@@ -2468,8 +2468,14 @@ static ast_node *try_stmt(parser *p)
     const ast_node *bare = NULL;
     while (kind(p) == LX_KW_EXCEPT) {
         const lx_token *et = advance(p);
-        if (kind(p) == LX_STAR)
-            return fail_tok(p, et, "'except*' is not supported in scenarios");
+        bool star = accept(p, LX_STAR);
+        if (handlers.len == 0)
+            n->u.try_.star = star;
+        else if (star != n->u.try_.star)
+            return fail_tok(p, et, "cannot have both 'except' and 'except*' "
+                                   "on the same 'try'");
+        if (star && kind(p) == LX_COLON)
+            return fail_tok(p, cur(p), "expected one or more exception types");
         if (bare)
             return fail_at(p, bare->line, bare->col,
                            "default 'except:' must be last");

@@ -976,21 +976,6 @@ static const ExcRange *find_handler(Frame *f)
 /* The dispatch loop                                                        */
 /* ------------------------------------------------------------------------ */
 
-/* Compares two values for `is`. */
-static inline bool is_same(Value a, Value b)
-{
-    if (a.kind != b.kind)
-        return false;
-    switch (a.kind) {
-    case VK_NONE: case VK_ELLIPSIS: case VK_NOTIMPL:
-        return true;
-    case VK_FLOAT:
-        return memcmp(&a.u.f, &b.u.f, sizeof(double)) == 0;
-    default:
-        return a.u.i == b.u.i;
-    }
-}
-
 /* The inline cache of a LOAD_GLOBAL or module attribute load: valid while
  * the dicts it looked in have not changed (their versions). */
 typedef struct NameCache {
@@ -1704,7 +1689,7 @@ next:
     TARGET(IS_OP) {
         w = POP();
         v = TOP();
-        bool r = is_same(v, w) != (arg != 0);
+        bool r = val_is(v, w) != (arg != 0);
         decref(v);
         decref(w);
         TOP() = val_bool(r);
@@ -2426,6 +2411,36 @@ next:
         if (r < 0)
             goto error;
         PUSH(val_bool(r));
+        DISPATCH();
+    }
+    TARGET(CHECK_EG_MATCH) {
+        w = POP(); /* type(s) */
+        v = TOP(); /* the exception, or what is left of it */
+        SAVE();
+        Value match, rest;
+        int r = exc_star_match(vm, v, w, &match, &rest);
+        decref(w);
+        if (r < 0)
+            goto error;
+        decref(v);
+        TOP() = rest;
+        PUSH(match);
+        if (!IS_NONE(match)) {
+            incref(match);
+            val_set(&t->handled, match);
+        }
+        DISPATCH();
+    }
+    TARGET(PREP_RERAISE_STAR) {
+        w = POP(); /* list */
+        v = TOP(); /* orig */
+        SAVE();
+        x = exc_star_reraise(vm, v, AS_LIST(w));
+        decref(w);
+        if (IS_ERR(x))
+            goto error;
+        decref(v);
+        TOP() = x;
         DISPATCH();
     }
     TARGET(LOAD_ASSERTION_ERROR) {

@@ -6,7 +6,7 @@
 1. Shape: a first line that is a comment (corpus) or a docstring (lessons),
    5 to 40 lines for corpus files.
 2. Subset: the syntax stays inside LANGUAGE.md's subset (no yield, match,
-   except*, generator expressions, set displays, walrus, del, decorators
+   generator expressions, set displays, walrus, del, decorators
    other than @staticmethod/@property/@classmethod), imports only asyncio,
    time, random, sys and ThreadPoolExecutor, and uses only the builtins the
    subset lists.
@@ -47,7 +47,7 @@ FORBIDDEN_NODES = {
     ast.Yield: "yield", ast.YieldFrom: "yield from", ast.GeneratorExp:
     "generator expression", ast.SetComp: "set comprehension", ast.Set:
     "set display", ast.NamedExpr: "walrus", ast.Delete: "del",
-    ast.Match: "match", ast.TryStar: "except*",
+    ast.Match: "match",
 }
 
 
