@@ -1110,12 +1110,13 @@ static ast_node *slice_item(parser *p)
     return fin(p, s);
 }
 
-/* '[' slices ']' after a primary. */
-static ast_node *subscript(parser *p, ast_node *value)
+/* '[' slices ']' after a primary that started at token vstart. */
+static ast_node *subscript(parser *p, ast_node *value, const lx_token *vstart)
 {
     advance(p); /* '[' */
     if (kind(p) == LX_RSQB)
         return fail_tok(p, cur(p), "invalid syntax");
+    const lx_token *start = cur(p);
     ast_node *first = slice_item(p);
     if (!first)
         return NULL;
@@ -1131,7 +1132,7 @@ static ast_node *subscript(parser *p, ast_node *value)
             if (!e || !push(p, &elts, e))
                 return NULL;
         }
-        slice = mk_at(p, AST_TUPLE, first);
+        slice = mk_tok(p, AST_TUPLE, start);
         if (!slice)
             return NULL;
         slice->u.tuple.elts = as_list(elts);
@@ -1141,7 +1142,7 @@ static ast_node *subscript(parser *p, ast_node *value)
         vec elts = {0};
         if (!push(p, &elts, first))
             return NULL;
-        slice = mk_at(p, AST_TUPLE, first);
+        slice = mk_tok(p, AST_TUPLE, start);
         if (!slice)
             return NULL;
         slice->u.tuple.elts = as_list(elts);
@@ -1150,7 +1151,7 @@ static ast_node *subscript(parser *p, ast_node *value)
     if (kind(p) != LX_RSQB)
         return missing_comma(p, slice);
     advance(p);
-    ast_node *s = mk_at(p, AST_SUBSCRIPT, value);
+    ast_node *s = mk_tok(p, AST_SUBSCRIPT, vstart);
     if (!s)
         return NULL;
     s->u.subscript.value = value;
@@ -1162,6 +1163,8 @@ static ast_node *subscript(parser *p, ast_node *value)
  * not recursion). */
 static ast_node *primary(parser *p)
 {
+    /* Trailers start where the atom does, parentheses included. */
+    const lx_token *start = cur(p);
     ast_node *n = atom(p);
     while (n) {
         lx_kind k = kind(p);
@@ -1170,7 +1173,7 @@ static ast_node *primary(parser *p)
             const lx_token *t = cur(p);
             if (t->kind != LX_NAME)
                 return fail_tok(p, t, "invalid syntax");
-            ast_node *a = mk_at(p, AST_ATTRIBUTE, n);
+            ast_node *a = mk_tok(p, AST_ATTRIBUTE, start);
             if (!a)
                 return NULL;
             a->u.attribute.value = n;
@@ -1181,7 +1184,7 @@ static ast_node *primary(parser *p)
             n = fin(p, a);
         } else if (k == LX_LPAR) {
             const lx_token *open = advance(p);
-            ast_node *c = mk_at(p, AST_CALL, n);
+            ast_node *c = mk_tok(p, AST_CALL, start);
             if (!c)
                 return NULL;
             c->u.call.func = n;
@@ -1189,7 +1192,7 @@ static ast_node *primary(parser *p)
                 return NULL;
             n = fin(p, c);
         } else if (k == LX_LSQB) {
-            n = subscript(p, n);
+            n = subscript(p, n, start);
         } else {
             break;
         }
@@ -1202,6 +1205,7 @@ static ast_node *factor(parser *p);
 /* power: ['await'] primary ['**' factor]. */
 static ast_node *power(parser *p)
 {
+    const lx_token *start = cur(p);
     ast_node *base;
     if (kind(p) == LX_KW_AWAIT) {
         const lx_token *t = advance(p);
@@ -1228,13 +1232,13 @@ static ast_node *power(parser *p)
     leave(p);
     if (!exp)
         return NULL;
-    ast_node *b = mk_at(p, AST_BIN_OP, base);
+    ast_node *b = mk_tok(p, AST_BIN_OP, start);
     if (!b)
         return NULL;
     b->u.bin_op.left = base;
     b->u.bin_op.op = AST_OP_POW;
     b->u.bin_op.right = exp;
-    return fin_at(b, exp);
+    return fin(p, b);
 }
 
 /* factor: ('+' | '-' | '~')* power, the prefix operators collected in a
@@ -1277,7 +1281,7 @@ static ast_node *factor(parser *p)
                            : op->kind == LX_PLUS ? AST_OP_POS
                                                  : AST_OP_INVERT;
         u->u.unary_op.operand = n;
-        n = fin_at(u, n);
+        n = fin(p, u);
     }
     return n;
 }
@@ -1307,6 +1311,7 @@ static int binop_prec(lx_kind k, ast_op *op)
  * levels. */
 static ast_node *binary(parser *p, int min_prec)
 {
+    const lx_token *start = cur(p);
     ast_node *left = factor(p);
     while (left) {
         ast_op op;
@@ -1317,13 +1322,13 @@ static ast_node *binary(parser *p, int min_prec)
         ast_node *right = prec < 6 ? binary(p, prec + 1) : factor(p);
         if (!right)
             return NULL;
-        ast_node *b = mk_at(p, AST_BIN_OP, left);
+        ast_node *b = mk_tok(p, AST_BIN_OP, start);
         if (!b)
             return NULL;
         b->u.bin_op.left = left;
         b->u.bin_op.op = op;
         b->u.bin_op.right = right;
-        left = fin_at(b, right);
+        left = fin(p, b);
     }
     return left;
 }
@@ -1366,6 +1371,7 @@ static bool comp_op(parser *p, ast_op *op)
  * a whole chain. */
 static ast_node *comparison(parser *p)
 {
+    const lx_token *start = cur(p);
     ast_node *left = bitwise_or(p);
     if (!left)
         return NULL;
@@ -1393,13 +1399,13 @@ static ast_node *comparison(parser *p)
         if (!right || !push(p, &comps, right))
             return NULL;
     } while (comp_op(p, &op));
-    ast_node *c = mk_at(p, AST_COMPARE, left);
+    ast_node *c = mk_tok(p, AST_COMPARE, start);
     if (!c)
         return NULL;
     c->u.compare.left = left;
     c->u.compare.ops = ops;
     c->u.compare.comparators = as_list(comps);
-    return fin_at(c, comps.items[comps.len - 1]);
+    return fin(p, c);
 }
 
 /* inversion: 'not'* comparison, the 'not's collected in a loop. */
@@ -1417,7 +1423,7 @@ static ast_node *inversion(parser *p)
             return NULL;
         u->u.unary_op.op = AST_OP_NOT;
         u->u.unary_op.operand = n;
-        n = fin_at(u, n);
+        n = fin(p, u);
     }
     return n;
 }
@@ -1425,6 +1431,7 @@ static ast_node *inversion(parser *p)
 /* conjunction and disjunction: one flat BOOL_OP per run of and/or. */
 static ast_node *bool_chain(parser *p, bool is_or)
 {
+    const lx_token *start = cur(p);
     ast_node *first = is_or ? bool_chain(p, false) : inversion(p);
     lx_kind k = is_or ? LX_KW_OR : LX_KW_AND;
     if (!first || kind(p) != k)
@@ -1437,12 +1444,12 @@ static ast_node *bool_chain(parser *p, bool is_or)
         if (!e || !push(p, &values, e))
             return NULL;
     }
-    ast_node *b = mk_at(p, AST_BOOL_OP, first);
+    ast_node *b = mk_tok(p, AST_BOOL_OP, start);
     if (!b)
         return NULL;
     b->u.bool_op.op = is_or ? AST_OP_OR : AST_OP_AND;
     b->u.bool_op.values = as_list(values);
-    return fin_at(b, values.items[values.len - 1]);
+    return fin(p, b);
 }
 
 static ast_node *disjunction(parser *p) { return bool_chain(p, true); }
@@ -1466,7 +1473,7 @@ static ast_node *lambdef(parser *p)
     p->scope = saved;
     if (!l->u.lambda.body)
         return NULL;
-    return fin_at(l, l->u.lambda.body);
+    return fin(p, l);
 }
 
 /* expression: disjunction ['if' disjunction 'else' expression] | lambda. */
@@ -1475,6 +1482,7 @@ static ast_node *expression(parser *p)
     if (!enter(p))
         return NULL;
     ast_node *n;
+    const lx_token *start = cur(p);
     if (kind(p) == LX_KW_LAMBDA) {
         n = lambdef(p);
     } else {
@@ -1485,17 +1493,16 @@ static ast_node *expression(parser *p)
             if (!test) {
                 n = NULL;
             } else if (kind(p) != LX_KW_ELSE) {
-                n = fail_at(p, n->line, n->col,
-                            "expected 'else' after 'if' expression");
+                n = fail_tok(p, start, "expected 'else' after 'if' expression");
             } else {
                 advance(p);
                 ast_node *orelse = expression(p);
-                ast_node *e = orelse ? mk_at(p, AST_IF_EXP, n) : NULL;
+                ast_node *e = orelse ? mk_tok(p, AST_IF_EXP, start) : NULL;
                 if (e) {
                     e->u.if_exp.test = test;
                     e->u.if_exp.body = n;
                     e->u.if_exp.orelse = orelse;
-                    fin_at(e, orelse);
+                    fin(p, e);
                 }
                 n = e;
             }
@@ -1521,7 +1528,7 @@ static ast_node *named_expression(parser *p)
             return NULL;
         n->u.named_expr.target = target;
         n->u.named_expr.value = value;
-        return fin_at(n, value);
+        return fin(p, n);
     }
     ast_node *e = expression(p);
     if (e && kind(p) == LX_COLONEQUAL)
@@ -1544,7 +1551,7 @@ static ast_node *star_named_expression(parser *p)
     if (!s)
         return NULL;
     s->u.starred.value = v;
-    return fin_at(s, v);
+    return fin(p, s);
 }
 
 /* star_expressions: one expression, or a tuple without parentheses
@@ -1552,6 +1559,7 @@ static ast_node *star_named_expression(parser *p)
  * caller to refuse. */
 static ast_node *star_expressions(parser *p)
 {
+    const lx_token *start = cur(p);
     ast_node *first;
     if (kind(p) == LX_STAR) {
         first = star_named_expression(p);
@@ -1574,7 +1582,7 @@ static ast_node *star_expressions(parser *p)
         if (!e || !push(p, &elts, e))
             return NULL;
     }
-    ast_node *t = mk_at(p, AST_TUPLE, first);
+    ast_node *t = mk_tok(p, AST_TUPLE, start);
     if (!t)
         return NULL;
     t->u.tuple.elts = as_list(elts);
@@ -1829,7 +1837,7 @@ static bool fstring_field(parser *p, strbuild *b, const lx_token *t,
             value = fail_at(&sp, value->line, value->col,
                             "can't use starred expression here");
         if (value && kind(&sp) != LX_ENDMARKER)
-            value = fail_tok(&sp, cur(&sp), "invalid syntax");
+            value = missing_comma(&sp, value); /* as if in parentheses */
     }
     lx_tokens_free(&sub);
     if (!value)
@@ -2280,6 +2288,21 @@ static bool loop_block(parser *p, ast_list *out, const char *what, int line)
     return ok;
 }
 
+static const ast_list NO_LIST = {NULL, 0};
+
+/* Ends a compound statement where the last statement of its last
+ * non-empty block ends (the lists are given last block first), not at the
+ * DEDENT that follows it. */
+static ast_node *fin_stmt(parser *p, ast_node *n, ast_list a, ast_list b,
+                          ast_list c, ast_list d)
+{
+    const ast_list ls[4] = {a, b, c, d};
+    for (int i = 0; i < 4; i++)
+        if (ls[i].len > 0)
+            return fin_at(n, ls[i].items[ls[i].len - 1]);
+    return fin(p, n);
+}
+
 /* The docstring of a body: its first statement when that is a plain
  * string constant. */
 static ast_str docstring(ast_list body)
@@ -2327,11 +2350,11 @@ static ast_node *if_stmt(parser *p)
         }
         items[0] = e;
         n->u.if_.orelse = (ast_list){items, 1};
-        return fin(p, n);
+        return fin_at(n, e);
     }
     if (!else_clause(p, &n->u.if_.orelse))
         return NULL;
-    return fin(p, n);
+    return fin_stmt(p, n, n->u.if_.orelse, n->u.if_.body, NO_LIST, NO_LIST);
 }
 
 static ast_node *while_stmt(parser *p)
@@ -2345,7 +2368,8 @@ static ast_node *while_stmt(parser *p)
         !loop_block(p, &n->u.while_.body, "'while' statement", t->line) ||
         !else_clause(p, &n->u.while_.orelse))
         return NULL;
-    return fin(p, n);
+    return fin_stmt(p, n, n->u.while_.orelse, n->u.while_.body, NO_LIST,
+                    NO_LIST);
 }
 
 /* [async] for targets in star_expressions ':' block [else]. */
@@ -2370,7 +2394,7 @@ static ast_node *for_stmt(parser *p, const lx_token *async_tok)
         !loop_block(p, &n->u.for_.body, "'for' statement", first->line) ||
         !else_clause(p, &n->u.for_.orelse))
         return NULL;
-    return fin(p, n);
+    return fin_stmt(p, n, n->u.for_.orelse, n->u.for_.body, NO_LIST, NO_LIST);
 }
 
 /* The index of the ')' matching the '(' at the cursor, or -1. */
@@ -2420,7 +2444,7 @@ static ast_node *with_stmt(parser *p, const lx_token *async_tok)
     n->u.with.is_async = async_tok != NULL;
     vec items = {0};
     bool parens = false;
-    if (kind(p) == LX_LPAR) {
+    if (kind(p) == LX_LPAR && peek_kind(p, 1) != LX_RPAR) {
         int close = matching_paren(p);
         parens = close >= 0 && close + 1 < p->toks->len &&
                  p->toks->items[close + 1].kind == LX_COLON;
@@ -2438,8 +2462,6 @@ static ast_node *with_stmt(parser *p, const lx_token *async_tok)
             advance(p);
         }
         advance(p);
-        if (items.len == 0)
-            return fail_tok(p, prev(p), "invalid syntax");
     } else {
         do {
             ast_node *w = with_item(p);
@@ -2451,7 +2473,7 @@ static ast_node *with_stmt(parser *p, const lx_token *async_tok)
     if (!header_colon(p, NULL, false) ||
         !block(p, &n->u.with.body, "'with' statement", first->line))
         return NULL;
-    return fin(p, n);
+    return fin_stmt(p, n, n->u.with.body, NO_LIST, NO_LIST, NO_LIST);
 }
 
 /* try: block handlers [else] [finally] | try: block finally. */
@@ -2501,7 +2523,9 @@ static ast_node *try_stmt(parser *p)
         if (!header_colon(p, NULL, true) ||
             !block(p, &h->u.except_handler.body, "'except' statement",
                    et->line) ||
-            !push(p, &handlers, fin(p, h)))
+            !push(p, &handlers,
+                  fin_stmt(p, h, h->u.except_handler.body, NO_LIST, NO_LIST,
+                           NO_LIST)))
             return NULL;
     }
     n->u.try_.handlers = as_list(handlers);
@@ -2515,7 +2539,8 @@ static ast_node *try_stmt(parser *p)
     } else if (handlers.len == 0) {
         return fail_tok(p, cur(p), "expected 'except' or 'finally' block");
     }
-    return fin(p, n);
+    return fin_stmt(p, n, n->u.try_.finalbody, n->u.try_.orelse,
+                    n->u.try_.handlers, n->u.try_.body);
 }
 
 /* [async] def NAME '(' params ')' ['->' expression] ':' block. */
@@ -2549,7 +2574,7 @@ static ast_node *funcdef(parser *p, const lx_token *async_tok, vec decorators,
                       first->line, async_tok ? SCOPE_ASYNC : SCOPE_FUNC))
         return NULL;
     n->u.function_def.docstring = docstring(n->u.function_def.body);
-    return fin(p, n);
+    return fin_stmt(p, n, n->u.function_def.body, NO_LIST, NO_LIST, NO_LIST);
 }
 
 /* class NAME ['(' bases ')'] ':' block. */
@@ -2593,13 +2618,12 @@ static ast_node *classdef(parser *p, vec decorators, const lx_token *first)
                       first->line, SCOPE_CLASS))
         return NULL;
     n->u.class_def.docstring = docstring(n->u.class_def.body);
-    return fin(p, n);
+    return fin_stmt(p, n, n->u.class_def.body, NO_LIST, NO_LIST, NO_LIST);
 }
 
 /* '@' expression NEWLINE, repeated, then a def or class. */
 static ast_node *decorated(parser *p)
 {
-    const lx_token *first = cur(p);
     vec decs = {0};
     while (kind(p) == LX_AT) {
         advance(p);
@@ -2610,15 +2634,14 @@ static ast_node *decorated(parser *p)
             return fail_tok(p, cur(p), "invalid syntax");
         advance(p);
     }
+    /* As in CPython, a decorated definition starts at its keyword. */
     if (kind(p) == LX_KW_DEF)
-        return funcdef(p, NULL, decs, first);
+        return funcdef(p, NULL, decs, cur(p));
     if (kind(p) == LX_KW_CLASS)
-        return classdef(p, decs, first);
+        return classdef(p, decs, cur(p));
     if (kind(p) == LX_KW_ASYNC && peek_kind(p, 1) == LX_KW_DEF) {
         const lx_token *a = advance(p);
-        if (!a)
-            return NULL;
-        return funcdef(p, a, decs, first);
+        return funcdef(p, a, decs, a);
     }
     return fail_tok(p, cur(p), "invalid syntax");
 }
@@ -2924,11 +2947,11 @@ static ast_node *expr_or_assign(parser *p)
         return fail_at(p, first->line, first->col,
                        "Missing parentheses in call to 'print'. Did you mean "
                        "print(...)?");
-    ast_node *n = mk_at(p, AST_EXPR_STMT, first);
+    ast_node *n = mk_tok(p, AST_EXPR_STMT, start);
     if (!n)
         return NULL;
     n->u.expr_stmt.value = first;
-    return fin_at(n, first);
+    return fin(p, n);
 }
 
 /* One simple statement. */
