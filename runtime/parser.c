@@ -49,9 +49,9 @@
  * limit of 200 brackets is the one users meet. A level costs about 250
  * bytes of C stack (1 KB under ASan). */
 #define MAX_DEPTH 400
-/* Errors kept per file; the parser stops once twice as many were found
- * (the lexer's and the parser's interleave; the first ones by position
- * are kept). */
+/* Errors kept per file. The lexer and the parser each stop after twice as
+ * many, and the first ones by position are kept: the lexer's errors come
+ * first in time but may lie after the parser's in the file. */
 #define MAX_ERRORS 20
 /* F-string replacement fields nested in format specs, as CPython allows. */
 #define MAX_FSTRING_NESTING 2
@@ -71,6 +71,7 @@ typedef struct front {
     rt_diags *diags;
     const char *text; /* the normalised source the tokens index */
     int base;         /* diags->len when parsing started */
+    int lexer_errors; /* of them, those the file's lexer reported */
     bool panic;       /* an error is unwinding to the statement loop */
     bool stop;        /* too many errors or out of memory: read as EOF */
     /* The position of a bracket that was never closed (line 0: none);
@@ -126,7 +127,7 @@ static void vreport(parser *p, const char *prefix, int line, int col,
     front *f = p->f;
     if (f->stop || after_unclosed(p, line, col))
         return;
-    if (f->diags->len - f->base >= 2 * MAX_ERRORS) {
+    if (f->diags->len - f->base - f->lexer_errors >= 2 * MAX_ERRORS) {
         f->stop = true;
         return;
     }
@@ -1629,6 +1630,7 @@ typedef struct strbuild {
     lx_buf lit;       /* pending literal text (rt_malloc'd) */
     bool have_lit;    /* lit holds a part, even an empty one */
     int lit_line, lit_col; /* where the pending literal began */
+    int lit_end_line, lit_end_col; /* and where its text ends so far */
     vec parts;        /* CONSTANT and FORMATTED_VALUE nodes */
 } strbuild;
 
@@ -1643,6 +1645,8 @@ static bool flush_lit(parser *p, strbuild *b)
     if (!c)
         return false;
     c->u.constant.kind = AST_CONST_STR;
+    c->end_line = b->lit_end_line;
+    c->end_col = b->lit_end_col;
     c->u.constant.s = copy_str(p, b->lit.data, b->lit.len);
     if (!c->u.constant.s.s)
         return false;
@@ -1669,6 +1673,7 @@ static bool add_lit(parser *p, strbuild *b, const lx_token *t, size_t a,
         b->have_lit = true;
         pos_of(p, t, a, &b->lit_line, &b->lit_col);
     }
+    pos_of(p, t, e, &b->lit_end_line, &b->lit_end_col);
     size_t err_off;
     const char *error;
     switch (lx_decode(p->f->text, a, e, flags, &b->lit, &err_off, &error)) {
@@ -1854,6 +1859,7 @@ static bool fstring_field(parser *p, strbuild *b, const lx_token *t,
             b->have_lit = true;
             pos_of(p, t, expr_start, &b->lit_line, &b->lit_col);
         }
+        pos_of(p, t, j, &b->lit_end_line, &b->lit_end_col);
         if (!lx_buf_put(&b->lit, s + expr_start, j - expr_start)) {
             out_of_memory(p);
             return false;
@@ -2251,6 +2257,14 @@ static bool block(parser *p, ast_list *out, const char *what, int line)
             report(p, t->line, t->col,
                    "expected an indented block after %s on line %d", what,
                    line);
+        /* The usual cause is a forgotten indent: take the next statement
+         * as the body, so that it raises no second error ('return'
+         * outside function...). */
+        lx_kind k = t->kind;
+        if (k != LX_DEDENT && k != LX_ENDMARKER && k != LX_ERROR &&
+            k != LX_KW_ELSE && k != LX_KW_ELIF && k != LX_KW_EXCEPT &&
+            k != LX_KW_FINALLY && !statement(p, &body))
+            sync(p);
         *out = as_list(body);
         return true;
     }
@@ -3392,7 +3406,7 @@ ast_node *ast_parse(const char *source, size_t len, ast_arena *arena,
     opt.start = 0;
     opt.end = n;
     opt.line = opt.col = 1;
-    opt.max_errors = MAX_ERRORS;
+    opt.max_errors = 2 * MAX_ERRORS;
     lx_tokens toks;
     ast_node *module = NULL;
     if (lx_tokenize(text, &opt, diags, &toks) != RT_OK || toks.len == 0) {
@@ -3406,6 +3420,7 @@ ast_node *ast_parse(const char *source, size_t len, ast_arena *arena,
     f.diags = diags;
     f.text = text;
     f.base = base;
+    f.lexer_errors = diags->len - base;
     if (toks.unclosed >= 0) {
         f.unclosed_line = toks.items[toks.unclosed].line;
         f.unclosed_col = toks.items[toks.unclosed].col;
@@ -3417,9 +3432,9 @@ ast_node *ast_parse(const char *source, size_t len, ast_arena *arena,
     p.prefix = "";
     p.scope = SCOPE_MODULE;
 
-    /* A lexer that gave up after MAX_ERRORS left a truncated stream:
+    /* A lexer that gave up after its maximum left a truncated stream:
      * parsing it would only add noise. */
-    if (toks.errors < MAX_ERRORS) {
+    if (toks.errors < 2 * MAX_ERRORS) {
         module = mk(&p, AST_MODULE, 1, 1);
         if (module) {
             vec body = {0};
