@@ -3411,6 +3411,7 @@ ast_node *ast_parse(const char *source, size_t len, ast_arena *arena,
     ast_node *module = NULL;
     if (lx_tokenize(text, &opt, diags, &toks) != RT_OK || toks.len == 0) {
         diags->out_of_memory = true;
+        lx_tokens_free(&toks);
         goto done;
     }
 
