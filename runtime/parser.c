@@ -198,6 +198,7 @@ static const lx_token *cur(const parser *p)
     return &p->toks->items[p->pos];
 }
 
+/* The kind of the current token: what nearly every decision looks at. */
 static lx_kind kind(const parser *p) { return cur(p)->kind; }
 
 /* The kind of the token n places ahead (ENDMARKER past the end). */
@@ -221,6 +222,7 @@ static const lx_token *advance(parser *p)
     return t;
 }
 
+/* Consumes the current token when it is of kind k; says whether it did. */
 static bool accept(parser *p, lx_kind k)
 {
     if (kind(p) != k)
@@ -265,6 +267,7 @@ static const char *tok_text(const parser *p, const lx_token *t)
     return p->f->text + t->start;
 }
 
+/* True when t is the name s (soft keywords such as match are names). */
 static bool tok_is(const parser *p, const lx_token *t, const char *s)
 {
     size_t n = strlen(s);
@@ -289,6 +292,9 @@ static ast_node *mk(parser *p, ast_kind k, int line, int col)
     return n;
 }
 
+/* A node starting at token t. Nodes built around a left operand use the
+ * token where the operand started, so that "(a + b) * c" starts at the
+ * parenthesis, as in CPython. */
 static ast_node *mk_tok(parser *p, ast_kind k, const lx_token *t)
 {
     return mk(p, k, t->line, t->col);
@@ -319,6 +325,8 @@ static ast_node *fin_at(ast_node *n, const ast_node *last)
     return n;
 }
 
+/* Appends n to v, doubling its arena array when full; false when out of
+ * memory (already reported). */
 static bool push(parser *p, vec *v, ast_node *n)
 {
     if (v->len == v->cap) {
@@ -338,6 +346,7 @@ static bool push(parser *p, vec *v, ast_node *n)
     return true;
 }
 
+/* The finished list (its spare capacity simply stays in the arena). */
 static ast_list as_list(vec v) { return (ast_list){v.items, v.len}; }
 
 /* An arena copy of s[0..n), NUL-terminated. */
@@ -353,6 +362,7 @@ static ast_str copy_str(parser *p, const char *s, size_t n)
     return (ast_str){c, n};
 }
 
+/* An arena copy of a name token's text. */
 static ast_str tok_str(parser *p, const lx_token *t)
 {
     return copy_str(p, tok_text(p, t), t->end - t->start);
@@ -437,7 +447,11 @@ typedef enum target_mode {
 } target_mode;
 
 /* Checks that `n` may be assigned to (or deleted) as `mode` says; fails
- * with CPython's message otherwise. `nested`: inside a tuple or list. */
+ * with CPython's message otherwise. `nested`: inside a tuple or list.
+ * Names, attributes and subscripts are targets, and so are tuples and
+ * lists of targets (not for augmented assignments or annotations).
+ * Starred targets ("a, *b = c") are refused: the scenario subset does not
+ * unpack with a star, and refusing is better than a silent difference. */
 static bool check_target(parser *p, const ast_node *n, target_mode mode,
                          bool nested)
 {
@@ -520,7 +534,9 @@ static bool check_target(parser *p, const ast_node *n, target_mode mode,
 }
 
 /* Reports an await where the scope forbids it (not a syntax error: the
- * tree stays usable). */
+ * tree stays usable). The wording follows CPython: outside any function
+ * (module level, a class body) versus inside a def or lambda that is not
+ * async. Comprehensions take the scope of the function around them. */
 static void check_await(parser *p, const lx_token *t)
 {
     if (p->scope == SCOPE_ASYNC)
@@ -535,6 +551,29 @@ static void check_await(parser *p, const lx_token *t)
 /* Expressions                                                              */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * The levels, loosest first, as in Python's grammar:
+ *
+ *   star_expressions   a, *b, c          (tuples without parentheses)
+ *   named_expression   NAME := value     (where the grammar allows it)
+ *   expression         lambda; x if c else y
+ *   disjunction        or                (one flat BOOL_OP per run)
+ *   conjunction        and
+ *   inversion          not               (a loop, not recursion)
+ *   comparison         < <= == != > >= in not-in is is-not (one COMPARE)
+ *   binary             | ^ & << >> + - * / // % @  (precedence climbing)
+ *   factor             unary + - ~       (a loop, not recursion)
+ *   power              [await] primary ['**' factor]  (right-associative,
+ *                      and tighter than a unary minus on its left:
+ *                      -2**2 is -(2**2))
+ *   primary            atom followed by .name, (args) and [slices]
+ *   atom               names, constants, strings, displays
+ *
+ * Every function returns the node, or NULL after an error (reported, or
+ * silent when the panic flag was already set); callers return NULL at
+ * once, so that the statement loop can recover.
+ */
+
 static ast_node *expression(parser *p);
 static ast_node *named_expression(parser *p);
 static ast_node *star_named_expression(parser *p);
@@ -543,6 +582,7 @@ static ast_node *disjunction(parser *p);
 static ast_node *bitwise_or(parser *p);
 static ast_node *strings(parser *p);
 static bool params(parser *p, vec *out, lx_kind closer, bool lambda);
+static ast_node *targets(parser *p, target_mode mode, bool single);
 
 /* A NAME node for the current token, which must be a name. */
 static ast_node *name_node(parser *p)
@@ -560,6 +600,7 @@ static ast_node *name_node(parser *p)
     return fin(p, n);
 }
 
+/* None, True, False or ... from the current token. */
 static ast_node *constant(parser *p, ast_const_kind k)
 {
     const lx_token *t = advance(p);
@@ -570,6 +611,9 @@ static ast_node *constant(parser *p, ast_const_kind k)
     return fin(p, n);
 }
 
+/* A NUMBER token as an int or float constant. An integer past INT64_MAX
+ * is reported here rather than in the lexer, because factor() accepts
+ * 9223372036854775808 right after a minus sign. */
 static ast_node *number(parser *p)
 {
     const lx_token *t = advance(p);
@@ -610,44 +654,8 @@ static bool comp_clauses(parser *p, vec *out, const lx_token *start)
         if (!c)
             return false;
         c->u.comprehension.is_async = is_async;
-        /* The target: star_targets, parsed at bitwise_or level so that
-         * 'in' ends it. */
-        const lx_token *tt = cur(p);
-        vec elts = {0};
-        bool comma = false;
-        for (;;) {
-            ast_node *e;
-            if (kind(p) == LX_STAR) {
-                const lx_token *st = advance(p);
-                ast_node *v = bitwise_or(p);
-                if (!v)
-                    return false;
-                e = mk_tok(p, AST_STARRED, st);
-                if (!e)
-                    return false;
-                e->u.starred.value = v;
-                fin(p, e);
-            } else {
-                e = bitwise_or(p);
-            }
-            if (!e || !push(p, &elts, e))
-                return false;
-            if (kind(p) != LX_COMMA)
-                break;
-            advance(p);
-            comma = true;
-            if (kind(p) == LX_KW_IN)
-                break;
-        }
-        ast_node *target = elts.items[0];
-        if (comma) {
-            target = mk_tok(p, AST_TUPLE, tt);
-            if (!target)
-                return false;
-            target->u.tuple.elts = as_list(elts);
-            fin(p, target);
-        }
-        if (!check_target(p, target, T_FOR, false))
+        ast_node *target = targets(p, T_FOR, false);
+        if (!target)
             return false;
         c->u.comprehension.target = target;
         if (!expect(p, LX_KW_IN))
@@ -699,7 +707,10 @@ static bool display_rest(parser *p, vec *elts, lx_kind closer)
 }
 
 /* '(' ... ')': a tuple, a parenthesised expression or a generator
- * expression. */
+ * expression, told apart by what follows the first element (')', ',' or
+ * 'for'). A parenthesised expression is returned as it is, with its own
+ * position (CPython keeps no node for the parentheses); the rules that
+ * build a node around it take their start from the '(' token instead. */
 static ast_node *paren(parser *p)
 {
     const lx_token *open = advance(p);
@@ -794,7 +805,10 @@ static ast_node *list_display(parser *p)
     return fin(p, l);
 }
 
-/* '{' ... '}': a dict, a set, or a dict or set comprehension. */
+/* '{' ... '}': a dict, a set, or a dict or set comprehension. "{}" is a
+ * dict; the first element decides the rest: "k: v" or "**m" make a dict,
+ * anything else a set, and 'for' after the first element a
+ * comprehension. */
 static ast_node *brace_display(parser *p)
 {
     const lx_token *open = advance(p);
@@ -938,7 +952,15 @@ static ast_node *atom(parser *p)
     }
 }
 
-/* The arguments of a call, after '(' up to and including ')'. */
+/* The arguments of a call, after '(' up to and including ')'.
+ *
+ * Positional arguments and *iterables go to args (STARRED for the
+ * latter), name=value and **mappings to keywords (arg NULL for the
+ * latter). Python's ordering rules are checked with CPython's messages: no
+ * positional argument after a keyword or a **mapping, no *iterable after a
+ * **mapping, no repeated keyword. A generator expression without its own
+ * parentheses must be the only argument; it then starts at the call's
+ * '(' (`open`), as in CPython. */
 static bool call_args(parser *p, ast_node *call, const lx_token *open)
 {
     vec args = {0}, kws = {0};
@@ -977,6 +999,8 @@ static bool call_args(parser *p, ast_node *call, const lx_token *open)
             last = k;
             seen_kwunpack = true;
         } else if (t->kind == LX_NAME && peek_kind(p, 1) == LX_EQUAL) {
+            /* name=value: the lookahead tells it from an expression
+             * ("f(a == b)" has an EQEQUAL token, not EQUAL). */
             ast_node *k = mk_tok(p, AST_KEYWORD, t);
             if (!k)
                 return false;
@@ -1624,6 +1648,26 @@ static ast_node *targets(parser *p, target_mode mode, bool single)
 /* Strings and f-strings                                                    */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * Adjacent literals are joined into one node: a CONSTANT when none is an
+ * f-string, else a JOINED_STR whose parts alternate between CONSTANT
+ * strings (adjacent literal text merged into one) and FORMATTED_VALUE
+ * nodes, exactly as CPython 3.11 builds them:
+ *
+ *   f"a{x!r:>{w}}b"  ->  (joined_str (constant "a")
+ *                          (formatted_value (name x) !r
+ *                            (joined_str (constant ">")
+ *                                        (formatted_value (name w))))
+ *                          (constant "b"))
+ *
+ * A replacement field's expression ends at the first '!', ':', '}' or
+ * lone '=' outside brackets and strings (so "{a!=b}" and "{x==y}" are
+ * expressions, and a walrus needs parentheses, as in Python 3.11); it
+ * cannot hold a backslash or a '#'. "{x=}" puts the text "x=" before the
+ * value and converts with repr unless a conversion or a format spec is
+ * given. Format specs nest one level ("{x:{w}}"), as in CPython.
+ */
+
 /* The pieces of a (concatenated) string literal being built: the literal
  * text not yet flushed into a CONSTANT part, and the parts so far. */
 typedef struct strbuild {
@@ -1692,6 +1736,8 @@ static bool add_lit(parser *p, strbuild *b, const lx_token *t, size_t a,
     return false;
 }
 
+/* Declared here because fields and bodies recurse into each other
+ * (a format spec is a body, and may hold fields). */
 static bool fstring_body(parser *p, strbuild *b, const lx_token *t,
                          size_t start, size_t end, bool in_spec, int level,
                          size_t *stop);
@@ -1808,7 +1854,12 @@ static bool fstring_field(parser *p, strbuild *b, const lx_token *t,
         return false;
     }
 
-    /* Tokenize and parse the expression where it stands in the file. */
+    /* Tokenize and parse the expression where it stands in the file: the
+     * sub-parser shares the arena, the diagnostics, the panic flag and the
+     * context (an await in an f-string of an async def is fine), and
+     * prefixes its syntax errors with "f-string: " as CPython does. Like
+     * CPython, it parses the field as if it were in parentheses, so "{a,
+     * b}" is a tuple and the lexer ignores line ends in it. */
     lx_options opt;
     memset(&opt, 0, sizeof opt);
     opt.start = expr_start;
@@ -2056,6 +2107,15 @@ static ast_node *strings(parser *p)
 /* Parameters                                                               */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * PARAM nodes in source order: positional ones (with or without a
+ * default), then an optional *args (VARARGS) or a bare '*', then
+ * keyword-only ones, then an optional **kwargs. Positional-only
+ * parameters ('/') are refused: the tree has no place for them, and
+ * silently treating them as ordinary parameters would let a scenario
+ * pass them by keyword where Python raises TypeError.
+ */
+
 /* The parameters of a def (up to `closer`, ')') or a lambda (up to ':'),
  * with annotations parsed and dropped (lambdas have none). Checks
  * CPython's rules: defaults in order, one '*', nothing after '**', no
@@ -2163,6 +2223,25 @@ static bool params(parser *p, vec *out, lx_kind closer, bool lambda)
 /* ------------------------------------------------------------------------ */
 /* Statements                                                               */
 /* ------------------------------------------------------------------------ */
+
+/*
+ * A statement is either a compound statement (if, while, for, try, with,
+ * def, class, decorated, async) that ends with a block, or a line of
+ * simple statements separated by ';' and ended by NEWLINE. A block is an
+ * indented run of statements between INDENT and DEDENT, or simple
+ * statements on the header's own line.
+ *
+ * Recovery happens in the loops that read statements (block() and
+ * ast_parse): when statement() fails, sync() skips to the next boundary at
+ * the same indentation. A compound statement whose header failed is
+ * skipped whole, with its block and else/elif/except/finally clauses, so
+ * that they raise no errors of their own.
+ *
+ * The context checks that CPython makes later, in its compiler ("'return'
+ * outside function", "'await' outside async function", break/continue
+ * outside a loop...), are made here from `scope` and `in_loop`, which the
+ * def, class, lambda and loop rules save and restore.
+ */
 
 static bool statement(parser *p, vec *out);
 static bool simple_stmts(parser *p, vec *out);
@@ -2371,6 +2450,7 @@ static ast_node *if_stmt(parser *p)
     return fin_stmt(p, n, n->u.if_.orelse, n->u.if_.body, NO_LIST, NO_LIST);
 }
 
+/* while named_expression ':' block ['else' ':' block]. */
 static ast_node *while_stmt(parser *p)
 {
     const lx_token *t = advance(p);
@@ -2661,7 +2741,10 @@ static ast_node *decorated(parser *p)
 }
 
 /* True when the logical line at the cursor is a 'match' statement: it
- * starts with the soft keyword match and ends with ':'. */
+ * starts with the soft keyword match and ends with ':'. No other statement
+ * can end with ':' on its own line (a lambda's ':' is always followed by
+ * its body), so "match = 1", "match(x)" and "match.y = 2" stay ordinary
+ * uses of a name called match. */
 static bool is_match_stmt(const parser *p)
 {
     const lx_token *t = cur(p);
@@ -2864,7 +2947,12 @@ static ast_node *from_stmt(parser *p)
     return fin(p, n);
 }
 
-/* Assignments and expression statements. */
+/* Assignments and expression statements. The left side is parsed as an
+ * ordinary expression (star_expressions) and only then, when '=', an
+ * augmented operator or ':' follows, checked as a target, which is how
+ * CPython produces "cannot assign to function call here. Maybe you meant
+ * '==' instead of '='?" for "f() = 1". Chained assignments collect every
+ * target before the last '='. */
 static ast_node *expr_or_assign(parser *p)
 {
     const lx_token *start = cur(p);
@@ -3132,6 +3220,17 @@ static bool statement(parser *p, vec *out)
 /* The tree's height                                                        */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * The parser's own recursion is bounded by MAX_DEPTH, but loops build deep
+ * trees cheaply: "a + a + ... + a" with 50,000 terms, or 100,000 unary
+ * minus signs, is a left-leaning chain as deep as it is long. Code that
+ * walks trees recursively (the compiler, ast_dump) would overflow the C
+ * stack on it, so the finished tree is measured here, with an explicit
+ * stack, and refused beyond AST_MAX_DEPTH levels. CPython refuses such
+ * input too ("RecursionError: maximum recursion depth exceeded during
+ * compilation").
+ */
+
 /* One node waiting on the explicit stack that measures the tree. */
 typedef struct hentry {
     const ast_node *node;
@@ -3155,6 +3254,9 @@ static bool is_stmt_kind(ast_kind k)
     return k <= AST_IMPORT_FROM || k == AST_EXCEPT_HANDLER;
 }
 
+/* Pushes n (when not NULL) at `depth`, giving it its anchor: inherited
+ * from the parent expression, or n itself when n is the outermost
+ * expression under a statement. */
 static void hpush(hstack *s, const ast_node *n, int depth)
 {
     if (!n || s->failed)
@@ -3178,6 +3280,7 @@ static void hpush(hstack *s, const ast_node *n, int depth)
         e->anchor = n;
 }
 
+/* Pushes every node of a list. */
 static void hpush_list(hstack *s, ast_list l, int depth)
 {
     for (int i = 0; i < l.len; i++)
@@ -3391,10 +3494,23 @@ static void sort_diags(rt_diags *d, int from)
     }
 }
 
+/* The largest file accepted: token offsets are 32-bit and lines and
+ * columns are ints, so a bigger one could not be described. */
+#define MAX_SOURCE ((size_t)1 << 30)
+
+/* The contract is in ast.h. The steps: normalise line ends, tokenize the
+ * whole file, parse statement after statement (recovering after errors),
+ * measure the tree, then put the errors in source order and keep the first
+ * MAX_ERRORS. The normalised text and the tokens are freed here; the tree
+ * holds only arena copies. */
 ast_node *ast_parse(const char *source, size_t len, ast_arena *arena,
                     rt_diags *diags)
 {
     int base = diags->len;
+    if (len > MAX_SOURCE) {
+        rt_diags_add(diags, 1, 1, "scenario file too large (more than 1 GiB)");
+        return NULL;
+    }
     size_t n;
     char *text = lx_normalize(source, len, &n);
     if (!text) {

@@ -1842,6 +1842,22 @@ static void test_speed(void **state)
     rt_free(one);
 }
 
+/* A file too big to describe with 32-bit offsets is refused up front
+ * (its text is never read). */
+static void test_too_large(void **state)
+{
+    (void)state;
+    ast_arena *a = ast_arena_new();
+    rt_diags d;
+    rt_diags_init(&d, "t.py", "x", 1);
+    assert_null(ast_parse("x", ((size_t)1 << 30) + 1, a, &d));
+    assert_int_equal(d.len, 1);
+    assert_string_equal(d.items[0].message,
+                        "scenario file too large (more than 1 GiB)");
+    rt_diags_deinit(&d);
+    ast_arena_free(a);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -1912,6 +1928,7 @@ int main(void)
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_speed),
+        cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_arena),
     };
