@@ -77,6 +77,11 @@ typedef struct front {
     /* The position of a bracket that was never closed (line 0: none);
      * the parser reports nothing after it. */
     int unclosed_line, unclosed_col;
+    /* Indices in diags of the errors report()ed since the last commit:
+     * they are dropped when their statement then fails with a syntax
+     * error (as in CPython, which never gets to its later checks then). */
+    int *pending;
+    int npending, cappending;
 } front;
 
 /* One parser over one token array (the file, or an f-string field). */
@@ -137,18 +142,54 @@ static void vreport(parser *p, const char *prefix, int line, int col,
 }
 
 /* Reports an error that leaves the tree usable ("'return' outside
- * function"): parsing goes on without panic. */
+ * function"): parsing goes on without panic. The error stays pending
+ * until its statement is parsed (commit) or fails (rollback). */
 static void report(parser *p, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void report(parser *p, int line, int col, const char *fmt, ...)
 {
-    if (p->f->panic)
+    front *f = p->f;
+    if (f->panic)
         return;
+    int before = f->diags->len;
     va_list ap;
     va_start(ap, fmt);
     vreport(p, "", line, col, fmt, ap);
     va_end(ap);
+    if (f->diags->len == before)
+        return;
+    if (f->npending == f->cappending) {
+        int cap = f->cappending ? f->cappending * 2 : 8;
+        int *n = rt_realloc(f->pending, (size_t)cap * sizeof *n);
+        if (!n)
+            return; /* then it cannot be rolled back: it simply stays */
+        f->pending = n;
+        f->cappending = cap;
+    }
+    f->pending[f->npending++] = before;
+}
+
+/* Keeps the pending errors: the code they are about parsed. */
+static void commit(parser *p) { p->f->npending = 0; }
+
+/* Drops the pending errors: their statement failed with a syntax error,
+ * which is the one to show. They are the latest report()s, so removing
+ * them from the end keeps the other indices valid. */
+static void rollback(parser *p)
+{
+    front *f = p->f;
+    rt_diags *d = f->diags;
+    for (int i = f->npending - 1; i >= 0; i--) {
+        int k = f->pending[i];
+        if (k >= d->len)
+            continue;
+        rt_free(d->items[k].message);
+        memmove(&d->items[k], &d->items[k + 1],
+                (size_t)(d->len - k - 1) * sizeof d->items[0]);
+        d->len--;
+    }
+    f->npending = 0;
 }
 
 /* Reports a syntax error (unless one is already unwinding) and starts the
@@ -2290,6 +2331,19 @@ static void sync(parser *p)
     }
 }
 
+/* Parses one statement into out and settles its pending errors: kept
+ * when it parsed, dropped (and the parser resynchronised) when it
+ * failed. */
+static void run_statement(parser *p, vec *out)
+{
+    if (statement(p, out)) {
+        commit(p);
+    } else {
+        rollback(p);
+        sync(p);
+    }
+}
+
 /* The ':' ending a compound statement's header. `test` (may be NULL) is
  * the condition before it, for the "Maybe you meant '=='" hint; with
  * `always`, any other token gives "expected ':'" (else only a line end
@@ -2316,6 +2370,7 @@ static bool header_colon(parser *p, const ast_node *test, bool always)
 static bool block(parser *p, ast_list *out, const char *what, int line)
 {
     vec body = {0};
+    commit(p); /* the header parsed */
     if (kind(p) != LX_NEWLINE) {
         lx_kind k = kind(p);
         if (k == LX_KW_IF || k == LX_KW_WHILE || k == LX_KW_FOR ||
@@ -2336,22 +2391,21 @@ static bool block(parser *p, ast_list *out, const char *what, int line)
             report(p, t->line, t->col,
                    "expected an indented block after %s on line %d", what,
                    line);
+        commit(p); /* the root cause: kept whatever follows */
         /* The usual cause is a forgotten indent: take the next statement
          * as the body, so that it raises no second error ('return'
          * outside function...). */
         lx_kind k = t->kind;
         if (k != LX_DEDENT && k != LX_ENDMARKER && k != LX_ERROR &&
             k != LX_KW_ELSE && k != LX_KW_ELIF && k != LX_KW_EXCEPT &&
-            k != LX_KW_FINALLY && !statement(p, &body))
-            sync(p);
+            k != LX_KW_FINALLY)
+            run_statement(p, &body);
         *out = as_list(body);
         return true;
     }
     advance(p);
-    while (kind(p) != LX_DEDENT && kind(p) != LX_ENDMARKER) {
-        if (!statement(p, &body))
-            sync(p);
-    }
+    while (kind(p) != LX_DEDENT && kind(p) != LX_ENDMARKER)
+        run_statement(p, &body);
     accept(p, LX_DEDENT);
     *out = as_list(body);
     return true;
@@ -3555,10 +3609,8 @@ ast_node *ast_parse(const char *source, size_t len, ast_arena *arena,
         module = mk(&p, AST_MODULE, 1, 1);
         if (module) {
             vec body = {0};
-            while (kind(&p) != LX_ENDMARKER) {
-                if (!statement(&p, &body))
-                    sync(&p);
-            }
+            while (kind(&p) != LX_ENDMARKER)
+                run_statement(&p, &body);
             module->u.module.body = as_list(body);
             const lx_token *last = &toks.items[toks.len - 1];
             module->end_line = last->end_line;
@@ -3568,6 +3620,7 @@ ast_node *ast_parse(const char *source, size_t len, ast_arena *arena,
         }
     }
     lx_tokens_free(&toks);
+    rt_free(f.pending);
 
 done:
     rt_free(text);

@@ -1321,6 +1321,27 @@ static void test_recovery(void **state)
                                      "'return' outside function"};
     expect_errors(header, 2, lh, ch, mh);
 
+    /* A context error ("'return' outside function") is dropped when its
+     * statement then fails with a syntax error, which is the one shown;
+     * it is kept for statements that parse, also inside a compound
+     * statement that fails later. */
+    const char *ctx =
+        "return x = = 1\n"
+        "await f() +\n"
+        "if x:\n"
+        "    return 1\n"
+        "else y:\n"
+        "    pass\n"
+        "async for x in y\n"
+        "    pass\n";
+    static const int lc[] = {1, 2, 4, 5, 7};
+    static const int cc[] = {10, 12, 5, 6, 17};
+    static const char *const mc[] = {
+        "invalid syntax", "invalid syntax", "'return' outside function",
+        "expected ':'", "expected ':'",
+    };
+    expect_errors(ctx, 5, lc, cc, mc);
+
     /* An unexpected indent skips the over-indented block only. */
     const char *indent = "x = 1\n    y = 2\n    z = = 3\nbreak\n";
     static const int li[] = {2, 4};
