@@ -15,7 +15,10 @@
  * Errors are reported with CPython's wording where it has one. The lexer
  * never stops at the first error: it emits an LX_ERROR token in place of
  * the bad text and goes on, up to max_errors, so that the parser can
- * recover and report later, independent errors too.
+ * recover and report later, independent errors too. It reports at most
+ * one error per line (a second one is nearly always a consequence of the
+ * first), and stops at "too many levels of indentation", after which
+ * every deeper line would be wrong again.
  *
  * Numbers are converted here (64-bit integers, doubles through strtod_l in
  * the "C" locale so that a caller's setlocale cannot change the meaning of

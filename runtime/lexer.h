@@ -13,7 +13,8 @@
  *
  * Errors are reported through rt_diags with a 1-based line and column;
  * after an error the lexer emits an LX_ERROR token and goes on, so that the
- * parser can recover at the next statement and later errors are found too.
+ * parser can recover at the next statement and later errors are found too
+ * (the parser never reports anything of its own at an LX_ERROR token).
  *
  * Columns count characters, not bytes: a column advances at every byte that
  * is not a UTF-8 continuation byte (10xxxxxx). A tab is one character; the
