@@ -43,6 +43,7 @@
  * back the same, always with a '.' or an exponent.
  */
 #include <inttypes.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,14 +236,21 @@ static void dump_quoted(dumper *d, ast_str s, bool bytes)
 }
 
 /* The shortest "%.*g" form of f that reads back as f, with ".0" added when
- * it would otherwise look like an integer. */
+ * it would otherwise look like an integer. Printed in the "C" locale (for
+ * this thread only), whatever locale the embedder set. */
 static void dump_float(dumper *d, double f)
 {
     char tmp[64];
+    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    locale_t old = c ? uselocale(c) : (locale_t)0;
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(tmp, sizeof tmp, "%.*g", prec, f);
         if (strtod(tmp, NULL) == f)
             break;
+    }
+    if (c) {
+        uselocale(old);
+        freelocale(c);
     }
     if (!strpbrk(tmp, ".eEn"))
         strcat(tmp, ".0");

@@ -15,7 +15,10 @@
  * Errors are reported with CPython's wording where it has one. The lexer
  * never stops at the first error: it emits an LX_ERROR token in place of
  * the bad text and goes on, up to max_errors, so that the parser can
- * recover and report later, independent errors too.
+ * recover and report later, independent errors too. It reports at most
+ * one error per line (a second one is nearly always a consequence of the
+ * first), and stops at "too many levels of indentation", after which
+ * every deeper line would be wrong again.
  *
  * Numbers are converted here (64-bit integers, doubles through strtod_l in
  * the "C" locale so that a caller's setlocale cannot change the meaning of
@@ -225,6 +228,8 @@ typedef struct lexer {
     size_t pos, end;    /* the cursor and the end of the range */
     int line, col;      /* the cursor's position */
     int last_nl_col;    /* the column of the last line end passed */
+    int error_line;     /* the line of the last error reported, or 0 */
+    bool too_deep;      /* "too many nested parentheses" was reported */
     const lx_options *opt;
     rt_diags *diags;
     lx_tokens *out;
@@ -244,13 +249,19 @@ typedef struct lexer {
     locale_t c_locale; /* for strtod_l; created at the first float */
 } lexer;
 
-/* Reports an error at (line, col) and counts it; the lexer stops once
- * max_errors have been reported. */
+/* Reports an error at (line, col) and counts it, unless an error was
+ * reported on that line already; the lexer stops once max_errors have
+ * been reported. */
 static void lex_error(lexer *lx, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void lex_error(lexer *lx, int line, int col, const char *fmt, ...)
 {
+    /* One error per line: a second one on the same line is usually a
+     * consequence of the first (CPython stops at the first). */
+    if (line == lx->error_line)
+        return;
+    lx->error_line = line;
     char msg[256];
     va_list ap;
     va_start(ap, fmt);
@@ -829,6 +840,7 @@ static bool op(lexer *lx)
         if (kind == LX_LPAR || kind == LX_LSQB || kind == LX_LBRACE) {
             if (lx->level >= MAX_LEVEL) {
                 lex_error(lx, line, col, "too many nested parentheses");
+                lx->too_deep = true;
                 emit(lx, LX_ERROR, start, line, col);
                 return true;
             }
@@ -1007,7 +1019,7 @@ int lx_tokenize(const char *text, const lx_options *opt, rt_diags *diags,
      * so that a caret under them stays on a real line. */
     bool reached_end = at_end(&lx);
     if (!out->out_of_memory) {
-        if (lx.level > 0 && reached_end) {
+        if (lx.level > 0 && reached_end && !lx.too_deep) {
             bracket *b = &lx.brackets[lx.level - 1];
             /* Reported even past max_errors: it explains the others. */
             rt_diags_add(diags, b->line, b->col, "%s'%c' was never closed",

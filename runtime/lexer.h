@@ -13,7 +13,8 @@
  *
  * Errors are reported through rt_diags with a 1-based line and column;
  * after an error the lexer emits an LX_ERROR token and goes on, so that the
- * parser can recover at the next statement and later errors are found too.
+ * parser can recover at the next statement and later errors are found too
+ * (the parser never reports anything of its own at an LX_ERROR token).
  *
  * Columns count characters, not bytes: a column advances at every byte that
  * is not a UTF-8 continuation byte (10xxxxxx). A tab is one character; the
@@ -134,8 +135,9 @@ typedef struct lx_options {
 } lx_options;
 
 /* Tokenizes text[opt->start, opt->end) into `out` (which it initialises).
- * `text` must have its line ends normalised to "\n" (see lx_normalize)
- * and stay alive as long as the tokens are used. Errors go to `diags`.
+ * `text` must have its line ends normalised to "\n" (see lx_normalize),
+ * be shorter than 1 GiB (token offsets are 32-bit; ast_parse refuses
+ * bigger files) and stay alive as long as the tokens are used. Errors go to `diags`.
  * Returns 0, or RT_ENOMEM (also setting out->out_of_memory and
  * diags->out_of_memory) when memory ran out; the tokens made so far then
  * still end with an ENDMARKER when there was room for it. */

@@ -49,9 +49,9 @@
  * limit of 200 brackets is the one users meet. A level costs about 250
  * bytes of C stack (1 KB under ASan). */
 #define MAX_DEPTH 400
-/* Errors kept per file; the parser stops once twice as many were found
- * (the lexer's and the parser's interleave; the first ones by position
- * are kept). */
+/* Errors kept per file. The lexer and the parser each stop after twice as
+ * many, and the first ones by position are kept: the lexer's errors come
+ * first in time but may lie after the parser's in the file. */
 #define MAX_ERRORS 20
 /* F-string replacement fields nested in format specs, as CPython allows. */
 #define MAX_FSTRING_NESTING 2
@@ -71,11 +71,17 @@ typedef struct front {
     rt_diags *diags;
     const char *text; /* the normalised source the tokens index */
     int base;         /* diags->len when parsing started */
+    int lexer_errors; /* of them, those the file's lexer reported */
     bool panic;       /* an error is unwinding to the statement loop */
     bool stop;        /* too many errors or out of memory: read as EOF */
     /* The position of a bracket that was never closed (line 0: none);
      * the parser reports nothing after it. */
     int unclosed_line, unclosed_col;
+    /* Indices in diags of the errors report()ed since the last commit:
+     * they are dropped when their statement then fails with a syntax
+     * error (as in CPython, which never gets to its later checks then). */
+    int *pending;
+    int npending, cappending;
 } front;
 
 /* One parser over one token array (the file, or an f-string field). */
@@ -126,7 +132,7 @@ static void vreport(parser *p, const char *prefix, int line, int col,
     front *f = p->f;
     if (f->stop || after_unclosed(p, line, col))
         return;
-    if (f->diags->len - f->base >= 2 * MAX_ERRORS) {
+    if (f->diags->len - f->base - f->lexer_errors >= 2 * MAX_ERRORS) {
         f->stop = true;
         return;
     }
@@ -136,18 +142,54 @@ static void vreport(parser *p, const char *prefix, int line, int col,
 }
 
 /* Reports an error that leaves the tree usable ("'return' outside
- * function"): parsing goes on without panic. */
+ * function"): parsing goes on without panic. The error stays pending
+ * until its statement is parsed (commit) or fails (rollback). */
 static void report(parser *p, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void report(parser *p, int line, int col, const char *fmt, ...)
 {
-    if (p->f->panic)
+    front *f = p->f;
+    if (f->panic)
         return;
+    int before = f->diags->len;
     va_list ap;
     va_start(ap, fmt);
     vreport(p, "", line, col, fmt, ap);
     va_end(ap);
+    if (f->diags->len == before)
+        return;
+    if (f->npending == f->cappending) {
+        int cap = f->cappending ? f->cappending * 2 : 8;
+        int *n = rt_realloc(f->pending, (size_t)cap * sizeof *n);
+        if (!n)
+            return; /* then it cannot be rolled back: it simply stays */
+        f->pending = n;
+        f->cappending = cap;
+    }
+    f->pending[f->npending++] = before;
+}
+
+/* Keeps the pending errors: the code they are about parsed. */
+static void commit(parser *p) { p->f->npending = 0; }
+
+/* Drops the pending errors: their statement failed with a syntax error,
+ * which is the one to show. They are the latest report()s, so removing
+ * them from the end keeps the other indices valid. */
+static void rollback(parser *p)
+{
+    front *f = p->f;
+    rt_diags *d = f->diags;
+    for (int i = f->npending - 1; i >= 0; i--) {
+        int k = f->pending[i];
+        if (k >= d->len)
+            continue;
+        rt_free(d->items[k].message);
+        memmove(&d->items[k], &d->items[k + 1],
+                (size_t)(d->len - k - 1) * sizeof d->items[0]);
+        d->len--;
+    }
+    f->npending = 0;
 }
 
 /* Reports a syntax error (unless one is already unwinding) and starts the
@@ -197,6 +239,7 @@ static const lx_token *cur(const parser *p)
     return &p->toks->items[p->pos];
 }
 
+/* The kind of the current token: what nearly every decision looks at. */
 static lx_kind kind(const parser *p) { return cur(p)->kind; }
 
 /* The kind of the token n places ahead (ENDMARKER past the end). */
@@ -220,6 +263,7 @@ static const lx_token *advance(parser *p)
     return t;
 }
 
+/* Consumes the current token when it is of kind k; says whether it did. */
 static bool accept(parser *p, lx_kind k)
 {
     if (kind(p) != k)
@@ -264,6 +308,7 @@ static const char *tok_text(const parser *p, const lx_token *t)
     return p->f->text + t->start;
 }
 
+/* True when t is the name s (soft keywords such as match are names). */
 static bool tok_is(const parser *p, const lx_token *t, const char *s)
 {
     size_t n = strlen(s);
@@ -288,6 +333,9 @@ static ast_node *mk(parser *p, ast_kind k, int line, int col)
     return n;
 }
 
+/* A node starting at token t. Nodes built around a left operand use the
+ * token where the operand started, so that "(a + b) * c" starts at the
+ * parenthesis, as in CPython. */
 static ast_node *mk_tok(parser *p, ast_kind k, const lx_token *t)
 {
     return mk(p, k, t->line, t->col);
@@ -318,6 +366,8 @@ static ast_node *fin_at(ast_node *n, const ast_node *last)
     return n;
 }
 
+/* Appends n to v, doubling its arena array when full; false when out of
+ * memory (already reported). */
 static bool push(parser *p, vec *v, ast_node *n)
 {
     if (v->len == v->cap) {
@@ -337,6 +387,7 @@ static bool push(parser *p, vec *v, ast_node *n)
     return true;
 }
 
+/* The finished list (its spare capacity simply stays in the arena). */
 static ast_list as_list(vec v) { return (ast_list){v.items, v.len}; }
 
 /* An arena copy of s[0..n), NUL-terminated. */
@@ -352,6 +403,7 @@ static ast_str copy_str(parser *p, const char *s, size_t n)
     return (ast_str){c, n};
 }
 
+/* An arena copy of a name token's text. */
 static ast_str tok_str(parser *p, const lx_token *t)
 {
     return copy_str(p, tok_text(p, t), t->end - t->start);
@@ -436,7 +488,11 @@ typedef enum target_mode {
 } target_mode;
 
 /* Checks that `n` may be assigned to (or deleted) as `mode` says; fails
- * with CPython's message otherwise. `nested`: inside a tuple or list. */
+ * with CPython's message otherwise. `nested`: inside a tuple or list.
+ * Names, attributes and subscripts are targets, and so are tuples and
+ * lists of targets (not for augmented assignments or annotations).
+ * Starred targets ("a, *b = c") are refused: the scenario subset does not
+ * unpack with a star, and refusing is better than a silent difference. */
 static bool check_target(parser *p, const ast_node *n, target_mode mode,
                          bool nested)
 {
@@ -519,7 +575,9 @@ static bool check_target(parser *p, const ast_node *n, target_mode mode,
 }
 
 /* Reports an await where the scope forbids it (not a syntax error: the
- * tree stays usable). */
+ * tree stays usable). The wording follows CPython: outside any function
+ * (module level, a class body) versus inside a def or lambda that is not
+ * async. Comprehensions take the scope of the function around them. */
 static void check_await(parser *p, const lx_token *t)
 {
     if (p->scope == SCOPE_ASYNC)
@@ -534,6 +592,29 @@ static void check_await(parser *p, const lx_token *t)
 /* Expressions                                                              */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * The levels, loosest first, as in Python's grammar:
+ *
+ *   star_expressions   a, *b, c          (tuples without parentheses)
+ *   named_expression   NAME := value     (where the grammar allows it)
+ *   expression         lambda; x if c else y
+ *   disjunction        or                (one flat BOOL_OP per run)
+ *   conjunction        and
+ *   inversion          not               (a loop, not recursion)
+ *   comparison         < <= == != > >= in not-in is is-not (one COMPARE)
+ *   binary             | ^ & << >> + - * / // % @  (precedence climbing)
+ *   factor             unary + - ~       (a loop, not recursion)
+ *   power              [await] primary ['**' factor]  (right-associative,
+ *                      and tighter than a unary minus on its left:
+ *                      -2**2 is -(2**2))
+ *   primary            atom followed by .name, (args) and [slices]
+ *   atom               names, constants, strings, displays
+ *
+ * Every function returns the node, or NULL after an error (reported, or
+ * silent when the panic flag was already set); callers return NULL at
+ * once, so that the statement loop can recover.
+ */
+
 static ast_node *expression(parser *p);
 static ast_node *named_expression(parser *p);
 static ast_node *star_named_expression(parser *p);
@@ -542,6 +623,7 @@ static ast_node *disjunction(parser *p);
 static ast_node *bitwise_or(parser *p);
 static ast_node *strings(parser *p);
 static bool params(parser *p, vec *out, lx_kind closer, bool lambda);
+static ast_node *targets(parser *p, target_mode mode, bool single);
 
 /* A NAME node for the current token, which must be a name. */
 static ast_node *name_node(parser *p)
@@ -559,6 +641,7 @@ static ast_node *name_node(parser *p)
     return fin(p, n);
 }
 
+/* None, True, False or ... from the current token. */
 static ast_node *constant(parser *p, ast_const_kind k)
 {
     const lx_token *t = advance(p);
@@ -569,6 +652,9 @@ static ast_node *constant(parser *p, ast_const_kind k)
     return fin(p, n);
 }
 
+/* A NUMBER token as an int or float constant. An integer past INT64_MAX
+ * is reported here rather than in the lexer, because factor() accepts
+ * 9223372036854775808 right after a minus sign. */
 static ast_node *number(parser *p)
 {
     const lx_token *t = advance(p);
@@ -609,44 +695,8 @@ static bool comp_clauses(parser *p, vec *out, const lx_token *start)
         if (!c)
             return false;
         c->u.comprehension.is_async = is_async;
-        /* The target: star_targets, parsed at bitwise_or level so that
-         * 'in' ends it. */
-        const lx_token *tt = cur(p);
-        vec elts = {0};
-        bool comma = false;
-        for (;;) {
-            ast_node *e;
-            if (kind(p) == LX_STAR) {
-                const lx_token *st = advance(p);
-                ast_node *v = bitwise_or(p);
-                if (!v)
-                    return false;
-                e = mk_tok(p, AST_STARRED, st);
-                if (!e)
-                    return false;
-                e->u.starred.value = v;
-                fin(p, e);
-            } else {
-                e = bitwise_or(p);
-            }
-            if (!e || !push(p, &elts, e))
-                return false;
-            if (kind(p) != LX_COMMA)
-                break;
-            advance(p);
-            comma = true;
-            if (kind(p) == LX_KW_IN)
-                break;
-        }
-        ast_node *target = elts.items[0];
-        if (comma) {
-            target = mk_tok(p, AST_TUPLE, tt);
-            if (!target)
-                return false;
-            target->u.tuple.elts = as_list(elts);
-            fin(p, target);
-        }
-        if (!check_target(p, target, T_FOR, false))
+        ast_node *target = targets(p, T_FOR, false);
+        if (!target)
             return false;
         c->u.comprehension.target = target;
         if (!expect(p, LX_KW_IN))
@@ -698,7 +748,10 @@ static bool display_rest(parser *p, vec *elts, lx_kind closer)
 }
 
 /* '(' ... ')': a tuple, a parenthesised expression or a generator
- * expression. */
+ * expression, told apart by what follows the first element (')', ',' or
+ * 'for'). A parenthesised expression is returned as it is, with its own
+ * position (CPython keeps no node for the parentheses); the rules that
+ * build a node around it take their start from the '(' token instead. */
 static ast_node *paren(parser *p)
 {
     const lx_token *open = advance(p);
@@ -793,7 +846,10 @@ static ast_node *list_display(parser *p)
     return fin(p, l);
 }
 
-/* '{' ... '}': a dict, a set, or a dict or set comprehension. */
+/* '{' ... '}': a dict, a set, or a dict or set comprehension. "{}" is a
+ * dict; the first element decides the rest: "k: v" or "**m" make a dict,
+ * anything else a set, and 'for' after the first element a
+ * comprehension. */
 static ast_node *brace_display(parser *p)
 {
     const lx_token *open = advance(p);
@@ -937,7 +993,15 @@ static ast_node *atom(parser *p)
     }
 }
 
-/* The arguments of a call, after '(' up to and including ')'. */
+/* The arguments of a call, after '(' up to and including ')'.
+ *
+ * Positional arguments and *iterables go to args (STARRED for the
+ * latter), name=value and **mappings to keywords (arg NULL for the
+ * latter). Python's ordering rules are checked with CPython's messages: no
+ * positional argument after a keyword or a **mapping, no *iterable after a
+ * **mapping, no repeated keyword. A generator expression without its own
+ * parentheses must be the only argument; it then starts at the call's
+ * '(' (`open`), as in CPython. */
 static bool call_args(parser *p, ast_node *call, const lx_token *open)
 {
     vec args = {0}, kws = {0};
@@ -976,6 +1040,8 @@ static bool call_args(parser *p, ast_node *call, const lx_token *open)
             last = k;
             seen_kwunpack = true;
         } else if (t->kind == LX_NAME && peek_kind(p, 1) == LX_EQUAL) {
+            /* name=value: the lookahead tells it from an expression
+             * ("f(a == b)" has an EQEQUAL token, not EQUAL). */
             ast_node *k = mk_tok(p, AST_KEYWORD, t);
             if (!k)
                 return false;
@@ -1110,12 +1176,13 @@ static ast_node *slice_item(parser *p)
     return fin(p, s);
 }
 
-/* '[' slices ']' after a primary. */
-static ast_node *subscript(parser *p, ast_node *value)
+/* '[' slices ']' after a primary that started at token vstart. */
+static ast_node *subscript(parser *p, ast_node *value, const lx_token *vstart)
 {
     advance(p); /* '[' */
     if (kind(p) == LX_RSQB)
         return fail_tok(p, cur(p), "invalid syntax");
+    const lx_token *start = cur(p);
     ast_node *first = slice_item(p);
     if (!first)
         return NULL;
@@ -1131,7 +1198,7 @@ static ast_node *subscript(parser *p, ast_node *value)
             if (!e || !push(p, &elts, e))
                 return NULL;
         }
-        slice = mk_at(p, AST_TUPLE, first);
+        slice = mk_tok(p, AST_TUPLE, start);
         if (!slice)
             return NULL;
         slice->u.tuple.elts = as_list(elts);
@@ -1141,7 +1208,7 @@ static ast_node *subscript(parser *p, ast_node *value)
         vec elts = {0};
         if (!push(p, &elts, first))
             return NULL;
-        slice = mk_at(p, AST_TUPLE, first);
+        slice = mk_tok(p, AST_TUPLE, start);
         if (!slice)
             return NULL;
         slice->u.tuple.elts = as_list(elts);
@@ -1150,7 +1217,7 @@ static ast_node *subscript(parser *p, ast_node *value)
     if (kind(p) != LX_RSQB)
         return missing_comma(p, slice);
     advance(p);
-    ast_node *s = mk_at(p, AST_SUBSCRIPT, value);
+    ast_node *s = mk_tok(p, AST_SUBSCRIPT, vstart);
     if (!s)
         return NULL;
     s->u.subscript.value = value;
@@ -1162,6 +1229,8 @@ static ast_node *subscript(parser *p, ast_node *value)
  * not recursion). */
 static ast_node *primary(parser *p)
 {
+    /* Trailers start where the atom does, parentheses included. */
+    const lx_token *start = cur(p);
     ast_node *n = atom(p);
     while (n) {
         lx_kind k = kind(p);
@@ -1170,7 +1239,7 @@ static ast_node *primary(parser *p)
             const lx_token *t = cur(p);
             if (t->kind != LX_NAME)
                 return fail_tok(p, t, "invalid syntax");
-            ast_node *a = mk_at(p, AST_ATTRIBUTE, n);
+            ast_node *a = mk_tok(p, AST_ATTRIBUTE, start);
             if (!a)
                 return NULL;
             a->u.attribute.value = n;
@@ -1181,7 +1250,7 @@ static ast_node *primary(parser *p)
             n = fin(p, a);
         } else if (k == LX_LPAR) {
             const lx_token *open = advance(p);
-            ast_node *c = mk_at(p, AST_CALL, n);
+            ast_node *c = mk_tok(p, AST_CALL, start);
             if (!c)
                 return NULL;
             c->u.call.func = n;
@@ -1189,7 +1258,7 @@ static ast_node *primary(parser *p)
                 return NULL;
             n = fin(p, c);
         } else if (k == LX_LSQB) {
-            n = subscript(p, n);
+            n = subscript(p, n, start);
         } else {
             break;
         }
@@ -1202,6 +1271,7 @@ static ast_node *factor(parser *p);
 /* power: ['await'] primary ['**' factor]. */
 static ast_node *power(parser *p)
 {
+    const lx_token *start = cur(p);
     ast_node *base;
     if (kind(p) == LX_KW_AWAIT) {
         const lx_token *t = advance(p);
@@ -1228,13 +1298,13 @@ static ast_node *power(parser *p)
     leave(p);
     if (!exp)
         return NULL;
-    ast_node *b = mk_at(p, AST_BIN_OP, base);
+    ast_node *b = mk_tok(p, AST_BIN_OP, start);
     if (!b)
         return NULL;
     b->u.bin_op.left = base;
     b->u.bin_op.op = AST_OP_POW;
     b->u.bin_op.right = exp;
-    return fin_at(b, exp);
+    return fin(p, b);
 }
 
 /* factor: ('+' | '-' | '~')* power, the prefix operators collected in a
@@ -1277,7 +1347,7 @@ static ast_node *factor(parser *p)
                            : op->kind == LX_PLUS ? AST_OP_POS
                                                  : AST_OP_INVERT;
         u->u.unary_op.operand = n;
-        n = fin_at(u, n);
+        n = fin(p, u);
     }
     return n;
 }
@@ -1307,6 +1377,7 @@ static int binop_prec(lx_kind k, ast_op *op)
  * levels. */
 static ast_node *binary(parser *p, int min_prec)
 {
+    const lx_token *start = cur(p);
     ast_node *left = factor(p);
     while (left) {
         ast_op op;
@@ -1317,13 +1388,13 @@ static ast_node *binary(parser *p, int min_prec)
         ast_node *right = prec < 6 ? binary(p, prec + 1) : factor(p);
         if (!right)
             return NULL;
-        ast_node *b = mk_at(p, AST_BIN_OP, left);
+        ast_node *b = mk_tok(p, AST_BIN_OP, start);
         if (!b)
             return NULL;
         b->u.bin_op.left = left;
         b->u.bin_op.op = op;
         b->u.bin_op.right = right;
-        left = fin_at(b, right);
+        left = fin(p, b);
     }
     return left;
 }
@@ -1366,6 +1437,7 @@ static bool comp_op(parser *p, ast_op *op)
  * a whole chain. */
 static ast_node *comparison(parser *p)
 {
+    const lx_token *start = cur(p);
     ast_node *left = bitwise_or(p);
     if (!left)
         return NULL;
@@ -1393,13 +1465,13 @@ static ast_node *comparison(parser *p)
         if (!right || !push(p, &comps, right))
             return NULL;
     } while (comp_op(p, &op));
-    ast_node *c = mk_at(p, AST_COMPARE, left);
+    ast_node *c = mk_tok(p, AST_COMPARE, start);
     if (!c)
         return NULL;
     c->u.compare.left = left;
     c->u.compare.ops = ops;
     c->u.compare.comparators = as_list(comps);
-    return fin_at(c, comps.items[comps.len - 1]);
+    return fin(p, c);
 }
 
 /* inversion: 'not'* comparison, the 'not's collected in a loop. */
@@ -1417,7 +1489,7 @@ static ast_node *inversion(parser *p)
             return NULL;
         u->u.unary_op.op = AST_OP_NOT;
         u->u.unary_op.operand = n;
-        n = fin_at(u, n);
+        n = fin(p, u);
     }
     return n;
 }
@@ -1425,6 +1497,7 @@ static ast_node *inversion(parser *p)
 /* conjunction and disjunction: one flat BOOL_OP per run of and/or. */
 static ast_node *bool_chain(parser *p, bool is_or)
 {
+    const lx_token *start = cur(p);
     ast_node *first = is_or ? bool_chain(p, false) : inversion(p);
     lx_kind k = is_or ? LX_KW_OR : LX_KW_AND;
     if (!first || kind(p) != k)
@@ -1437,12 +1510,12 @@ static ast_node *bool_chain(parser *p, bool is_or)
         if (!e || !push(p, &values, e))
             return NULL;
     }
-    ast_node *b = mk_at(p, AST_BOOL_OP, first);
+    ast_node *b = mk_tok(p, AST_BOOL_OP, start);
     if (!b)
         return NULL;
     b->u.bool_op.op = is_or ? AST_OP_OR : AST_OP_AND;
     b->u.bool_op.values = as_list(values);
-    return fin_at(b, values.items[values.len - 1]);
+    return fin(p, b);
 }
 
 static ast_node *disjunction(parser *p) { return bool_chain(p, true); }
@@ -1466,7 +1539,7 @@ static ast_node *lambdef(parser *p)
     p->scope = saved;
     if (!l->u.lambda.body)
         return NULL;
-    return fin_at(l, l->u.lambda.body);
+    return fin(p, l);
 }
 
 /* expression: disjunction ['if' disjunction 'else' expression] | lambda. */
@@ -1475,6 +1548,7 @@ static ast_node *expression(parser *p)
     if (!enter(p))
         return NULL;
     ast_node *n;
+    const lx_token *start = cur(p);
     if (kind(p) == LX_KW_LAMBDA) {
         n = lambdef(p);
     } else {
@@ -1485,17 +1559,16 @@ static ast_node *expression(parser *p)
             if (!test) {
                 n = NULL;
             } else if (kind(p) != LX_KW_ELSE) {
-                n = fail_at(p, n->line, n->col,
-                            "expected 'else' after 'if' expression");
+                n = fail_tok(p, start, "expected 'else' after 'if' expression");
             } else {
                 advance(p);
                 ast_node *orelse = expression(p);
-                ast_node *e = orelse ? mk_at(p, AST_IF_EXP, n) : NULL;
+                ast_node *e = orelse ? mk_tok(p, AST_IF_EXP, start) : NULL;
                 if (e) {
                     e->u.if_exp.test = test;
                     e->u.if_exp.body = n;
                     e->u.if_exp.orelse = orelse;
-                    fin_at(e, orelse);
+                    fin(p, e);
                 }
                 n = e;
             }
@@ -1521,7 +1594,7 @@ static ast_node *named_expression(parser *p)
             return NULL;
         n->u.named_expr.target = target;
         n->u.named_expr.value = value;
-        return fin_at(n, value);
+        return fin(p, n);
     }
     ast_node *e = expression(p);
     if (e && kind(p) == LX_COLONEQUAL)
@@ -1544,7 +1617,7 @@ static ast_node *star_named_expression(parser *p)
     if (!s)
         return NULL;
     s->u.starred.value = v;
-    return fin_at(s, v);
+    return fin(p, s);
 }
 
 /* star_expressions: one expression, or a tuple without parentheses
@@ -1552,6 +1625,7 @@ static ast_node *star_named_expression(parser *p)
  * caller to refuse. */
 static ast_node *star_expressions(parser *p)
 {
+    const lx_token *start = cur(p);
     ast_node *first;
     if (kind(p) == LX_STAR) {
         first = star_named_expression(p);
@@ -1574,7 +1648,7 @@ static ast_node *star_expressions(parser *p)
         if (!e || !push(p, &elts, e))
             return NULL;
     }
-    ast_node *t = mk_at(p, AST_TUPLE, first);
+    ast_node *t = mk_tok(p, AST_TUPLE, start);
     if (!t)
         return NULL;
     t->u.tuple.elts = as_list(elts);
@@ -1615,12 +1689,33 @@ static ast_node *targets(parser *p, target_mode mode, bool single)
 /* Strings and f-strings                                                    */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * Adjacent literals are joined into one node: a CONSTANT when none is an
+ * f-string, else a JOINED_STR whose parts alternate between CONSTANT
+ * strings (adjacent literal text merged into one) and FORMATTED_VALUE
+ * nodes, exactly as CPython 3.11 builds them:
+ *
+ *   f"a{x!r:>{w}}b"  ->  (joined_str (constant "a")
+ *                          (formatted_value (name x) !r
+ *                            (joined_str (constant ">")
+ *                                        (formatted_value (name w))))
+ *                          (constant "b"))
+ *
+ * A replacement field's expression ends at the first '!', ':', '}' or
+ * lone '=' outside brackets and strings (so "{a!=b}" and "{x==y}" are
+ * expressions, and a walrus needs parentheses, as in Python 3.11); it
+ * cannot hold a backslash or a '#'. "{x=}" puts the text "x=" before the
+ * value and converts with repr unless a conversion or a format spec is
+ * given. Format specs nest one level ("{x:{w}}"), as in CPython.
+ */
+
 /* The pieces of a (concatenated) string literal being built: the literal
  * text not yet flushed into a CONSTANT part, and the parts so far. */
 typedef struct strbuild {
     lx_buf lit;       /* pending literal text (rt_malloc'd) */
     bool have_lit;    /* lit holds a part, even an empty one */
     int lit_line, lit_col; /* where the pending literal began */
+    int lit_end_line, lit_end_col; /* and where its text ends so far */
     vec parts;        /* CONSTANT and FORMATTED_VALUE nodes */
 } strbuild;
 
@@ -1635,6 +1730,8 @@ static bool flush_lit(parser *p, strbuild *b)
     if (!c)
         return false;
     c->u.constant.kind = AST_CONST_STR;
+    c->end_line = b->lit_end_line;
+    c->end_col = b->lit_end_col;
     c->u.constant.s = copy_str(p, b->lit.data, b->lit.len);
     if (!c->u.constant.s.s)
         return false;
@@ -1661,6 +1758,7 @@ static bool add_lit(parser *p, strbuild *b, const lx_token *t, size_t a,
         b->have_lit = true;
         pos_of(p, t, a, &b->lit_line, &b->lit_col);
     }
+    pos_of(p, t, e, &b->lit_end_line, &b->lit_end_col);
     size_t err_off;
     const char *error;
     switch (lx_decode(p->f->text, a, e, flags, &b->lit, &err_off, &error)) {
@@ -1679,6 +1777,8 @@ static bool add_lit(parser *p, strbuild *b, const lx_token *t, size_t a,
     return false;
 }
 
+/* Declared here because fields and bodies recurse into each other
+ * (a format spec is a body, and may hold fields). */
 static bool fstring_body(parser *p, strbuild *b, const lx_token *t,
                          size_t start, size_t end, bool in_spec, int level,
                          size_t *stop);
@@ -1795,7 +1895,12 @@ static bool fstring_field(parser *p, strbuild *b, const lx_token *t,
         return false;
     }
 
-    /* Tokenize and parse the expression where it stands in the file. */
+    /* Tokenize and parse the expression where it stands in the file: the
+     * sub-parser shares the arena, the diagnostics, the panic flag and the
+     * context (an await in an f-string of an async def is fine), and
+     * prefixes its syntax errors with "f-string: " as CPython does. Like
+     * CPython, it parses the field as if it were in parentheses, so "{a,
+     * b}" is a tuple and the lexer ignores line ends in it. */
     lx_options opt;
     memset(&opt, 0, sizeof opt);
     opt.start = expr_start;
@@ -1829,7 +1934,7 @@ static bool fstring_field(parser *p, strbuild *b, const lx_token *t,
             value = fail_at(&sp, value->line, value->col,
                             "can't use starred expression here");
         if (value && kind(&sp) != LX_ENDMARKER)
-            value = fail_tok(&sp, cur(&sp), "invalid syntax");
+            value = missing_comma(&sp, value); /* as if in parentheses */
     }
     lx_tokens_free(&sub);
     if (!value)
@@ -1846,6 +1951,7 @@ static bool fstring_field(parser *p, strbuild *b, const lx_token *t,
             b->have_lit = true;
             pos_of(p, t, expr_start, &b->lit_line, &b->lit_col);
         }
+        pos_of(p, t, j, &b->lit_end_line, &b->lit_end_col);
         if (!lx_buf_put(&b->lit, s + expr_start, j - expr_start)) {
             out_of_memory(p);
             return false;
@@ -2042,6 +2148,15 @@ static ast_node *strings(parser *p)
 /* Parameters                                                               */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * PARAM nodes in source order: positional ones (with or without a
+ * default), then an optional *args (VARARGS) or a bare '*', then
+ * keyword-only ones, then an optional **kwargs. Positional-only
+ * parameters ('/') are refused: the tree has no place for them, and
+ * silently treating them as ordinary parameters would let a scenario
+ * pass them by keyword where Python raises TypeError.
+ */
+
 /* The parameters of a def (up to `closer`, ')') or a lambda (up to ':'),
  * with annotations parsed and dropped (lambdas have none). Checks
  * CPython's rules: defaults in order, one '*', nothing after '**', no
@@ -2150,6 +2265,25 @@ static bool params(parser *p, vec *out, lx_kind closer, bool lambda)
 /* Statements                                                               */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * A statement is either a compound statement (if, while, for, try, with,
+ * def, class, decorated, async) that ends with a block, or a line of
+ * simple statements separated by ';' and ended by NEWLINE. A block is an
+ * indented run of statements between INDENT and DEDENT, or simple
+ * statements on the header's own line.
+ *
+ * Recovery happens in the loops that read statements (block() and
+ * ast_parse): when statement() fails, sync() skips to the next boundary at
+ * the same indentation. A compound statement whose header failed is
+ * skipped whole, with its block and else/elif/except/finally clauses, so
+ * that they raise no errors of their own.
+ *
+ * The context checks that CPython makes later, in its compiler ("'return'
+ * outside function", "'await' outside async function", break/continue
+ * outside a loop...), are made here from `scope` and `in_loop`, which the
+ * def, class, lambda and loop rules save and restore.
+ */
+
 static bool statement(parser *p, vec *out);
 static bool simple_stmts(parser *p, vec *out);
 
@@ -2197,6 +2331,19 @@ static void sync(parser *p)
     }
 }
 
+/* Parses one statement into out and settles its pending errors: kept
+ * when it parsed, dropped (and the parser resynchronised) when it
+ * failed. */
+static void run_statement(parser *p, vec *out)
+{
+    if (statement(p, out)) {
+        commit(p);
+    } else {
+        rollback(p);
+        sync(p);
+    }
+}
+
 /* The ':' ending a compound statement's header. `test` (may be NULL) is
  * the condition before it, for the "Maybe you meant '=='" hint; with
  * `always`, any other token gives "expected ':'" (else only a line end
@@ -2223,6 +2370,7 @@ static bool header_colon(parser *p, const ast_node *test, bool always)
 static bool block(parser *p, ast_list *out, const char *what, int line)
 {
     vec body = {0};
+    commit(p); /* the header parsed */
     if (kind(p) != LX_NEWLINE) {
         lx_kind k = kind(p);
         if (k == LX_KW_IF || k == LX_KW_WHILE || k == LX_KW_FOR ||
@@ -2243,14 +2391,21 @@ static bool block(parser *p, ast_list *out, const char *what, int line)
             report(p, t->line, t->col,
                    "expected an indented block after %s on line %d", what,
                    line);
+        commit(p); /* the root cause: kept whatever follows */
+        /* The usual cause is a forgotten indent: take the next statement
+         * as the body, so that it raises no second error ('return'
+         * outside function...). */
+        lx_kind k = t->kind;
+        if (k != LX_DEDENT && k != LX_ENDMARKER && k != LX_ERROR &&
+            k != LX_KW_ELSE && k != LX_KW_ELIF && k != LX_KW_EXCEPT &&
+            k != LX_KW_FINALLY)
+            run_statement(p, &body);
         *out = as_list(body);
         return true;
     }
     advance(p);
-    while (kind(p) != LX_DEDENT && kind(p) != LX_ENDMARKER) {
-        if (!statement(p, &body))
-            sync(p);
-    }
+    while (kind(p) != LX_DEDENT && kind(p) != LX_ENDMARKER)
+        run_statement(p, &body);
     accept(p, LX_DEDENT);
     *out = as_list(body);
     return true;
@@ -2278,6 +2433,21 @@ static bool loop_block(parser *p, ast_list *out, const char *what, int line)
     bool ok = block(p, out, what, line);
     p->in_loop = saved;
     return ok;
+}
+
+static const ast_list NO_LIST = {NULL, 0};
+
+/* Ends a compound statement where the last statement of its last
+ * non-empty block ends (the lists are given last block first), not at the
+ * DEDENT that follows it. */
+static ast_node *fin_stmt(parser *p, ast_node *n, ast_list a, ast_list b,
+                          ast_list c, ast_list d)
+{
+    const ast_list ls[4] = {a, b, c, d};
+    for (int i = 0; i < 4; i++)
+        if (ls[i].len > 0)
+            return fin_at(n, ls[i].items[ls[i].len - 1]);
+    return fin(p, n);
 }
 
 /* The docstring of a body: its first statement when that is a plain
@@ -2327,13 +2497,14 @@ static ast_node *if_stmt(parser *p)
         }
         items[0] = e;
         n->u.if_.orelse = (ast_list){items, 1};
-        return fin(p, n);
+        return fin_at(n, e);
     }
     if (!else_clause(p, &n->u.if_.orelse))
         return NULL;
-    return fin(p, n);
+    return fin_stmt(p, n, n->u.if_.orelse, n->u.if_.body, NO_LIST, NO_LIST);
 }
 
+/* while named_expression ':' block ['else' ':' block]. */
 static ast_node *while_stmt(parser *p)
 {
     const lx_token *t = advance(p);
@@ -2345,7 +2516,8 @@ static ast_node *while_stmt(parser *p)
         !loop_block(p, &n->u.while_.body, "'while' statement", t->line) ||
         !else_clause(p, &n->u.while_.orelse))
         return NULL;
-    return fin(p, n);
+    return fin_stmt(p, n, n->u.while_.orelse, n->u.while_.body, NO_LIST,
+                    NO_LIST);
 }
 
 /* [async] for targets in star_expressions ':' block [else]. */
@@ -2370,7 +2542,7 @@ static ast_node *for_stmt(parser *p, const lx_token *async_tok)
         !loop_block(p, &n->u.for_.body, "'for' statement", first->line) ||
         !else_clause(p, &n->u.for_.orelse))
         return NULL;
-    return fin(p, n);
+    return fin_stmt(p, n, n->u.for_.orelse, n->u.for_.body, NO_LIST, NO_LIST);
 }
 
 /* The index of the ')' matching the '(' at the cursor, or -1. */
@@ -2420,7 +2592,7 @@ static ast_node *with_stmt(parser *p, const lx_token *async_tok)
     n->u.with.is_async = async_tok != NULL;
     vec items = {0};
     bool parens = false;
-    if (kind(p) == LX_LPAR) {
+    if (kind(p) == LX_LPAR && peek_kind(p, 1) != LX_RPAR) {
         int close = matching_paren(p);
         parens = close >= 0 && close + 1 < p->toks->len &&
                  p->toks->items[close + 1].kind == LX_COLON;
@@ -2438,8 +2610,6 @@ static ast_node *with_stmt(parser *p, const lx_token *async_tok)
             advance(p);
         }
         advance(p);
-        if (items.len == 0)
-            return fail_tok(p, prev(p), "invalid syntax");
     } else {
         do {
             ast_node *w = with_item(p);
@@ -2451,7 +2621,7 @@ static ast_node *with_stmt(parser *p, const lx_token *async_tok)
     if (!header_colon(p, NULL, false) ||
         !block(p, &n->u.with.body, "'with' statement", first->line))
         return NULL;
-    return fin(p, n);
+    return fin_stmt(p, n, n->u.with.body, NO_LIST, NO_LIST, NO_LIST);
 }
 
 /* try: block handlers [else] [finally] | try: block finally. */
@@ -2507,7 +2677,9 @@ static ast_node *try_stmt(parser *p)
         if (!header_colon(p, NULL, true) ||
             !block(p, &h->u.except_handler.body, "'except' statement",
                    et->line) ||
-            !push(p, &handlers, fin(p, h)))
+            !push(p, &handlers,
+                  fin_stmt(p, h, h->u.except_handler.body, NO_LIST, NO_LIST,
+                           NO_LIST)))
             return NULL;
     }
     n->u.try_.handlers = as_list(handlers);
@@ -2521,7 +2693,8 @@ static ast_node *try_stmt(parser *p)
     } else if (handlers.len == 0) {
         return fail_tok(p, cur(p), "expected 'except' or 'finally' block");
     }
-    return fin(p, n);
+    return fin_stmt(p, n, n->u.try_.finalbody, n->u.try_.orelse,
+                    n->u.try_.handlers, n->u.try_.body);
 }
 
 /* [async] def NAME '(' params ')' ['->' expression] ':' block. */
@@ -2555,7 +2728,7 @@ static ast_node *funcdef(parser *p, const lx_token *async_tok, vec decorators,
                       first->line, async_tok ? SCOPE_ASYNC : SCOPE_FUNC))
         return NULL;
     n->u.function_def.docstring = docstring(n->u.function_def.body);
-    return fin(p, n);
+    return fin_stmt(p, n, n->u.function_def.body, NO_LIST, NO_LIST, NO_LIST);
 }
 
 /* class NAME ['(' bases ')'] ':' block. */
@@ -2599,13 +2772,12 @@ static ast_node *classdef(parser *p, vec decorators, const lx_token *first)
                       first->line, SCOPE_CLASS))
         return NULL;
     n->u.class_def.docstring = docstring(n->u.class_def.body);
-    return fin(p, n);
+    return fin_stmt(p, n, n->u.class_def.body, NO_LIST, NO_LIST, NO_LIST);
 }
 
 /* '@' expression NEWLINE, repeated, then a def or class. */
 static ast_node *decorated(parser *p)
 {
-    const lx_token *first = cur(p);
     vec decs = {0};
     while (kind(p) == LX_AT) {
         advance(p);
@@ -2616,21 +2788,23 @@ static ast_node *decorated(parser *p)
             return fail_tok(p, cur(p), "invalid syntax");
         advance(p);
     }
+    /* As in CPython, a decorated definition starts at its keyword. */
     if (kind(p) == LX_KW_DEF)
-        return funcdef(p, NULL, decs, first);
+        return funcdef(p, NULL, decs, cur(p));
     if (kind(p) == LX_KW_CLASS)
-        return classdef(p, decs, first);
+        return classdef(p, decs, cur(p));
     if (kind(p) == LX_KW_ASYNC && peek_kind(p, 1) == LX_KW_DEF) {
         const lx_token *a = advance(p);
-        if (!a)
-            return NULL;
-        return funcdef(p, a, decs, first);
+        return funcdef(p, a, decs, a);
     }
     return fail_tok(p, cur(p), "invalid syntax");
 }
 
 /* True when the logical line at the cursor is a 'match' statement: it
- * starts with the soft keyword match and ends with ':'. */
+ * starts with the soft keyword match and ends with ':'. No other statement
+ * can end with ':' on its own line (a lambda's ':' is always followed by
+ * its body), so "match = 1", "match(x)" and "match.y = 2" stay ordinary
+ * uses of a name called match. */
 static bool is_match_stmt(const parser *p)
 {
     const lx_token *t = cur(p);
@@ -2833,7 +3007,12 @@ static ast_node *from_stmt(parser *p)
     return fin(p, n);
 }
 
-/* Assignments and expression statements. */
+/* Assignments and expression statements. The left side is parsed as an
+ * ordinary expression (star_expressions) and only then, when '=', an
+ * augmented operator or ':' follows, checked as a target, which is how
+ * CPython produces "cannot assign to function call here. Maybe you meant
+ * '==' instead of '='?" for "f() = 1". Chained assignments collect every
+ * target before the last '='. */
 static ast_node *expr_or_assign(parser *p)
 {
     const lx_token *start = cur(p);
@@ -2930,11 +3109,11 @@ static ast_node *expr_or_assign(parser *p)
         return fail_at(p, first->line, first->col,
                        "Missing parentheses in call to 'print'. Did you mean "
                        "print(...)?");
-    ast_node *n = mk_at(p, AST_EXPR_STMT, first);
+    ast_node *n = mk_tok(p, AST_EXPR_STMT, start);
     if (!n)
         return NULL;
     n->u.expr_stmt.value = first;
-    return fin_at(n, first);
+    return fin(p, n);
 }
 
 /* One simple statement. */
@@ -3101,6 +3280,17 @@ static bool statement(parser *p, vec *out)
 /* The tree's height                                                        */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * The parser's own recursion is bounded by MAX_DEPTH, but loops build deep
+ * trees cheaply: "a + a + ... + a" with 50,000 terms, or 100,000 unary
+ * minus signs, is a left-leaning chain as deep as it is long. Code that
+ * walks trees recursively (the compiler, ast_dump) would overflow the C
+ * stack on it, so the finished tree is measured here, with an explicit
+ * stack, and refused beyond AST_MAX_DEPTH levels. CPython refuses such
+ * input too ("RecursionError: maximum recursion depth exceeded during
+ * compilation").
+ */
+
 /* One node waiting on the explicit stack that measures the tree. */
 typedef struct hentry {
     const ast_node *node;
@@ -3124,6 +3314,9 @@ static bool is_stmt_kind(ast_kind k)
     return k <= AST_IMPORT_FROM || k == AST_EXCEPT_HANDLER;
 }
 
+/* Pushes n (when not NULL) at `depth`, giving it its anchor: inherited
+ * from the parent expression, or n itself when n is the outermost
+ * expression under a statement. */
 static void hpush(hstack *s, const ast_node *n, int depth)
 {
     if (!n || s->failed)
@@ -3147,6 +3340,7 @@ static void hpush(hstack *s, const ast_node *n, int depth)
         e->anchor = n;
 }
 
+/* Pushes every node of a list. */
 static void hpush_list(hstack *s, ast_list l, int depth)
 {
     for (int i = 0; i < l.len; i++)
@@ -3360,10 +3554,23 @@ static void sort_diags(rt_diags *d, int from)
     }
 }
 
+/* The largest file accepted: token offsets are 32-bit and lines and
+ * columns are ints, so a bigger one could not be described. */
+#define MAX_SOURCE ((size_t)1 << 30)
+
+/* The contract is in ast.h. The steps: normalise line ends, tokenize the
+ * whole file, parse statement after statement (recovering after errors),
+ * measure the tree, then put the errors in source order and keep the first
+ * MAX_ERRORS. The normalised text and the tokens are freed here; the tree
+ * holds only arena copies. */
 ast_node *ast_parse(const char *source, size_t len, ast_arena *arena,
                     rt_diags *diags)
 {
     int base = diags->len;
+    if (len > MAX_SOURCE) {
+        rt_diags_add(diags, 1, 1, "scenario file too large (more than 1 GiB)");
+        return NULL;
+    }
     size_t n;
     char *text = lx_normalize(source, len, &n);
     if (!text) {
@@ -3375,11 +3582,12 @@ ast_node *ast_parse(const char *source, size_t len, ast_arena *arena,
     opt.start = 0;
     opt.end = n;
     opt.line = opt.col = 1;
-    opt.max_errors = MAX_ERRORS;
+    opt.max_errors = 2 * MAX_ERRORS;
     lx_tokens toks;
     ast_node *module = NULL;
     if (lx_tokenize(text, &opt, diags, &toks) != RT_OK || toks.len == 0) {
         diags->out_of_memory = true;
+        lx_tokens_free(&toks);
         goto done;
     }
 
@@ -3389,6 +3597,7 @@ ast_node *ast_parse(const char *source, size_t len, ast_arena *arena,
     f.diags = diags;
     f.text = text;
     f.base = base;
+    f.lexer_errors = diags->len - base;
     if (toks.unclosed >= 0) {
         f.unclosed_line = toks.items[toks.unclosed].line;
         f.unclosed_col = toks.items[toks.unclosed].col;
@@ -3400,16 +3609,14 @@ ast_node *ast_parse(const char *source, size_t len, ast_arena *arena,
     p.prefix = "";
     p.scope = SCOPE_MODULE;
 
-    /* A lexer that gave up after MAX_ERRORS left a truncated stream:
+    /* A lexer that gave up after its maximum left a truncated stream:
      * parsing it would only add noise. */
-    if (toks.errors < MAX_ERRORS) {
+    if (toks.errors < 2 * MAX_ERRORS) {
         module = mk(&p, AST_MODULE, 1, 1);
         if (module) {
             vec body = {0};
-            while (kind(&p) != LX_ENDMARKER) {
-                if (!statement(&p, &body))
-                    sync(&p);
-            }
+            while (kind(&p) != LX_ENDMARKER)
+                run_statement(&p, &body);
             module->u.module.body = as_list(body);
             const lx_token *last = &toks.items[toks.len - 1];
             module->end_line = last->end_line;
@@ -3419,6 +3626,7 @@ ast_node *ast_parse(const char *source, size_t len, ast_arena *arena,
         }
     }
     lx_tokens_free(&toks);
+    rt_free(f.pending);
 
 done:
     rt_free(text);
