@@ -1094,8 +1094,11 @@ static const error_case error_cases[] = {
      1, 1, 1, "'match' statements are not supported in scenarios"},
     {"match(x):\n    case 1:\n        pass",
      1, 1, 1, "'match' statements are not supported in scenarios"},
-    {"try:\n    pass\nexcept* ValueError:\n    pass",
-     3, 1, 1, "'except*' is not supported in scenarios"},
+    {"try:\n    pass\nexcept*:\n    pass",
+     3, 8, 1, "expected one or more exception types"},
+    {"try:\n    pass\nexcept ValueError:\n    pass\nexcept* TypeError:\n"
+     "    pass",
+     5, 1, 1, "cannot have both 'except' and 'except*' on the same 'try'"},
     {"x = 12j",
      1, 5, 1, "complex numbers are not supported in scenarios"},
     {"x = 1.5J",
