@@ -487,6 +487,20 @@ static bool check_encoding(const char *src, size_t len, rt_diags *d)
     return true;
 }
 
+/* sys.argv: the scenario's path as given, as `python3 FILE.py` sets it. */
+static void set_argv(VM *vm, const char *path)
+{
+    Value sys = dict_get_cstr(vm, vm->modules, "sys");
+    Str *p = str_from_cstr(vm, path);
+    List *argv = list_new(vm, 0);
+    if (IS_LAYOUT(sys, MODULE) && p && argv &&
+        list_append(vm, argv, val_obj(p)) == 0)
+        dict_set_cstr(vm, ((Module *)AS_OBJ(sys))->dict, "argv",
+                      val_obj(argv));
+    obj_decref(p);
+    obj_decref(argv);
+}
+
 int rt_scenario_run(const rt_scenario_options *opt)
 {
     FILE *out = opt->out ? opt->out : stdout;
@@ -535,6 +549,7 @@ int rt_scenario_run(const rt_scenario_options *opt)
     vm->display_filename = realpath(opt->path, abspath) ? abspath : opt->path;
     vm->probe = opt->probe;
     vm->filename = opt->path;
+    set_argv(vm, opt->path);
     vm->source = src;
     vm->source_len = len;
     Code *code = compile_module(vm, mod, vm->display_filename, &diags, false);

@@ -532,9 +532,10 @@ static bool check_target(parser *p, const ast_node *n, target_mode mode,
                         "starred assignment target must be in a list or "
                         "tuple");
         } else {
-            fail_at(p, n->line, n->col,
-                    "star-unpacking in assignment targets is not supported "
-                    "in scenarios");
+            /* CPython offers no '==' hint inside a starred target. */
+            return check_target(p, n->u.starred.value,
+                                mode == T_ASSIGN_FIRST ? T_ASSIGN : mode,
+                                true);
         }
         return false;
     default:
