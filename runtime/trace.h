@@ -210,10 +210,13 @@ void rt_trace_free(rt_trace *tr);
 typedef struct rt_trace_error {
     char file[256];    /* the path or name given to the reader */
     int line;          /* 1-based line, 0 when it concerns the whole file */
+    int col;           /* 1-based column (bytes) in that line, 0 for the
+                          whole line */
     char message[256]; /* one sentence, no file or line prefix */
 } rt_trace_error;
 
-/* Writes "file:line: message\n" (or "file: message\n" when line is 0). */
+/* Writes "file:line:col: message\n", "file:line: message\n" when the
+ * column is unknown, or "file: message\n" when line is 0. */
 void rt_trace_error_print(const rt_trace_error *err, FILE *out);
 
 /* Reader flags. */

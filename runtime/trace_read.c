@@ -162,7 +162,10 @@ void rt_trace_free(rt_trace *tr)
 
 void rt_trace_error_print(const rt_trace_error *err, FILE *out)
 {
-    if (err->line > 0)
+    if (err->line > 0 && err->col > 0)
+        fprintf(out, "%s:%d:%d: %s\n", err->file, err->line, err->col,
+                err->message);
+    else if (err->line > 0)
         fprintf(out, "%s:%d: %s\n", err->file, err->line, err->message);
     else
         fprintf(out, "%s: %s\n", err->file, err->message);
@@ -178,6 +181,7 @@ static void set_error(rt_trace_error *err, const char *name, int line,
         return;
     snprintf(err->file, sizeof err->file, "%s", name ? name : "trace");
     err->line = line;
+    err->col = 0;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof err->message, fmt, ap);
@@ -203,7 +207,10 @@ typedef struct jvalue {
 typedef struct jparser {
     rt_trace *tr;
     const char *p, *end;  /* the rest of the line */
+    const char *line;     /* where the line starts */
+    const char *at;       /* what a check is about (a key), or NULL: p */
     char msg[200];        /* the first error */
+    int col;              /* its column */
     bool oom;
 } jparser;
 
@@ -212,6 +219,8 @@ static bool jfail(jparser *j, const char *fmt, ...) __attribute__((format(printf
 static bool jfail(jparser *j, const char *fmt, ...)
 {
     if (!j->msg[0]) {
+        const char *where = j->at ? j->at : j->p;
+        j->col = where >= j->line ? (int)(where - j->line) + 1 : 0;
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(j->msg, sizeof j->msg, fmt, ap);
@@ -346,6 +355,8 @@ static bool parse_string(jparser *j, jvalue *v)
     }
     size_t n = 0;
     while (p < q) {
+        /* Errors inside the string point at the offending character. */
+        j->at = p;
         unsigned char c = (unsigned char)*p;
         if (c == '\\') {
             char e = p[1];
@@ -396,6 +407,7 @@ static bool parse_string(jparser *j, jvalue *v)
             p += k;
         }
     }
+    j->at = NULL;
     out[n] = '\0';
     /* Give back what unescaping saved: `out` is its block's last string. */
     chunk->used -= (size_t)(q - (j->p + 1)) - n;
@@ -528,6 +540,7 @@ static bool parse_object(jparser *j, member_fn fn, void *ctx)
                 return jfail(j, "bad JSON: expected a key in quotes, found %s",
                              what_is(j, buf));
             jvalue key;
+            const char *key_start = j->p;
             size_t mark = j->tr->arena ? j->tr->arena->used : 0;
             rt_trace_chunk *chunk = j->tr->arena;
             if (!parse_string(j, &key))
@@ -546,7 +559,10 @@ static bool parse_object(jparser *j, member_fn fn, void *ctx)
             jvalue v;
             if (!parse_value(j, &v))
                 return false;
-            if (!fn(j, ctx, kbuf, key.len, &v))
+            j->at = key_start; /* checks of the member point at its key */
+            bool ok = fn(j, ctx, kbuf, key.len, &v);
+            j->at = NULL;
+            if (!ok)
                 return false;
             skip_ws(j);
             if (j->p < j->end && *j->p == ',') {
@@ -849,6 +865,8 @@ int rt_trace_parse(const char *data, size_t len, const char *name,
         bool last_unterminated = !nl;
         lineno++;
         j.p = p;
+        j.line = p;
+        j.at = NULL;
         j.end = line_end;
         j.msg[0] = '\0';
         p = nl ? nl + 1 : end;
@@ -909,7 +927,9 @@ int rt_trace_parse(const char *data, size_t len, const char *name,
         }
         evparse e;
         memset(&e, 0, sizeof e);
-        if (!parse_object(&j, event_member, &e) || !check_event(&j, &e)) {
+        bool parsed = parse_object(&j, event_member, &e);
+        j.at = j.line; /* what the event as a whole lacks: its start */
+        if (!parsed || !check_event(&j, &e)) {
             if (j.oom)
                 goto oom;
             if (last_unterminated) {
@@ -921,6 +941,8 @@ int rt_trace_parse(const char *data, size_t len, const char *name,
                 goto fail;
             }
             set_error(err, name, lineno, "%s", j.msg);
+            if (err)
+                err->col = j.col;
             goto fail;
         }
         if (tr->complete) {

@@ -261,6 +261,42 @@ static void expect_error(const char *body, int with_header, int line, const char
     assert_string_equal(err.file, "bad.jsonl");
 }
 
+/* Errors inside an event name the column: of the bad character for JSON
+ * syntax, of the key for a bad member, 1 for what the event lacks. */
+static void expect_column(const char *body, int col, const char *printed)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s%s", header_line(1, "x = 1\n"), body);
+    rt_trace *tr = (rt_trace *)1;
+    rt_trace_error err;
+    assert_int_equal(rt_trace_parse(text, strlen(text), "bad.jsonl", 0, &tr, &err),
+                     RT_EFORMAT);
+    if (err.col != col)
+        fail_msg("for %s\n got column %d (%s), want %d", body, err.col, err.message, col);
+    char out[512] = "";
+    FILE *f = fmemopen(out, sizeof out, "w");
+    assert_non_null(f);
+    rt_trace_error_print(&err, f);
+    fclose(f);
+    if (strncmp(out, printed, strlen(printed)) != 0)
+        fail_msg("printed %s, want it to start with %s", out, printed);
+}
+
+static void test_reader_error_columns(void **state)
+{
+    (void)state;
+    expect_column("{\"seq\":0,\"t\":0.0,\"ev\":\"loop.create\",}\n" END1, 37,
+                  "bad.jsonl:2:37: bad JSON");
+    expect_column("{\"seq\":0,\"t\":0.0,\"ev\":\"loop.explode\"}\n" END1, 18,
+                  "bad.jsonl:2:18: unknown event kind");
+    expect_column("{\"seq\":0,\"t\":0.0,\"ev\":\"loop.create\",\"zz\":1}\n" END1, 37,
+                  "bad.jsonl:2:37: unknown key 'zz'");
+    expect_column("{\"t\":0.0,\"ev\":\"loop.create\",\"loop\":1}\n" END1, 1,
+                  "bad.jsonl:2:1: the event has no 'seq'");
+    expect_column(EV0 "{\"seq\":1,\"t\":0.0,\"ev\":\"run.end\",\"text\":\"a\\x\"}\n", 42,
+                  "bad.jsonl:3:42: bad escape");
+}
+
 static void test_reader_errors(void **state)
 {
     (void)state;
@@ -586,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_format_event),
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_reader_errors),
+        cmocka_unit_test(test_reader_error_columns),
         cmocka_unit_test(test_reader_lenient),
         cmocka_unit_test(test_append),
         cmocka_unit_test(test_compare),
