@@ -15,26 +15,35 @@
 /* Argument parsing for natives                                             */
 /* ------------------------------------------------------------------------ */
 
-int args_parse(VM *vm, const char *fname, Value *args, int nargs,
-               Tuple *kwnames, const char *spec, Value *out)
-{
-    /* Parse the spec into names. */
+/* A parsed argument spec. Specs are string literals, so their address
+ * identifies them: each is parsed once and kept in the VM's cache. */
+typedef struct ArgSpec {
+    const char *spec;        /* the literal, as a key */
     const char *names[16];
-    size_t lens[16];
-    int nnames = 0, nrequired = -1, kwonly_from = 16;
-    bool has_self = strncmp(spec, "self", 4) == 0 &&
+    uint8_t lens[16];
+    int8_t nnames, nrequired, kwonly_from;
+    bool has_self;
+} ArgSpec;
+
+static void spec_parse(const char *spec, ArgSpec *out)
+{
+    out->spec = spec;
+    out->nnames = 0;
+    out->nrequired = -1;
+    out->kwonly_from = 16;
+    out->has_self = strncmp(spec, "self", 4) == 0 &&
                     (spec[4] == 0 || spec[4] == ',' || spec[4] == '|');
     const char *p = spec;
-    while (*p && nnames < 16) {
+    while (*p && out->nnames < 16) {
         if (*p == '|') {
-            nrequired = nnames;
+            out->nrequired = out->nnames;
             p++;
             continue;
         }
         if (*p == '$') {
-            kwonly_from = nnames;
-            if (nrequired < 0)
-                nrequired = nnames;
+            out->kwonly_from = out->nnames;
+            if (out->nrequired < 0)
+                out->nrequired = out->nnames;
             p++;
             continue;
         }
@@ -45,16 +54,50 @@ int args_parse(VM *vm, const char *fname, Value *args, int nargs,
         const char *s = p;
         while (*p && *p != ',' && *p != '|' && *p != '$')
             p++;
-        names[nnames] = s;
-        lens[nnames] = (size_t)(p - s);
-        nnames++;
+        out->names[out->nnames] = s;
+        out->lens[out->nnames] = (uint8_t)(p - s);
+        out->nnames++;
     }
-    if (nrequired < 0)
-        nrequired = nnames;
+    if (out->nrequired < 0)
+        out->nrequired = out->nnames;
+}
+
+static const ArgSpec *spec_get(VM *vm, const char *spec, ArgSpec *tmp)
+{
+    if (!vm->argspecs)
+        vm->argspecs = rt_calloc(256, sizeof(ArgSpec));
+    if (!vm->argspecs) {
+        spec_parse(spec, tmp);
+        return tmp;
+    }
+    ArgSpec *cache = vm->argspecs;
+    uintptr_t h = ((uintptr_t)spec >> 3) & 255;
+    if (cache[h].spec != spec)
+        spec_parse(spec, &cache[h]);
+    return &cache[h];
+}
+
+int args_parse(VM *vm, const char *fname, Value *args, int nargs,
+               Tuple *kwnames, const char *spec, Value *out)
+{
+    ArgSpec tmp;
+    const ArgSpec *sp = spec_get(vm, spec, &tmp);
+    int nnames = sp->nnames, nrequired = sp->nrequired;
+    int kwonly_from = sp->kwonly_from;
     int nkw = kwnames ? (int)kwnames->len : 0;
     int npos = nargs - nkw;
-    int shown = has_self ? 1 : 0;
+    int shown = sp->has_self ? 1 : 0;
     int maxpos = kwonly_from < nnames ? kwonly_from : nnames;
+    /* The common case: positional arguments only, in range. */
+    if (!nkw && npos <= maxpos && npos >= nrequired) {
+        if (out) {
+            for (int i = 0; i < npos; i++)
+                out[i] = args[i];
+            for (int i = npos; i < nnames; i++)
+                out[i] = VAL_ERR;
+        }
+        return 0;
+    }
     if (npos > maxpos) {
         if (maxpos - shown == 0)
             vm_raise_new(vm, vm->c.TypeError,
@@ -73,16 +116,16 @@ int args_parse(VM *vm, const char *fname, Value *args, int nargs,
                          npos - shown);
         return -1;
     }
-    Value tmp[16];
-    Value *o = out ? out : tmp;
+    Value tmpv[16];
+    Value *o = out ? out : tmpv;
     for (int i = 0; i < nnames; i++)
         o[i] = i < npos ? args[i] : VAL_ERR;
     for (int k = 0; k < nkw; k++) {
         Str *kn = AS_STR(kwnames->items[k]);
         int idx = -1;
         for (int i = shown; i < nnames; i++)
-            if (lens[i] == (size_t)kn->len &&
-                memcmp(names[i], kn->data, lens[i]) == 0)
+            if (sp->lens[i] == (size_t)kn->len &&
+                memcmp(sp->names[i], kn->data, sp->lens[i]) == 0)
                 idx = i;
         if (idx < 0) {
             vm_raise_new(vm, vm->c.TypeError,
@@ -107,7 +150,8 @@ int args_parse(VM *vm, const char *fname, Value *args, int nargs,
             else
                 vm_raise_new(vm, vm->c.TypeError,
                              "%s() missing required argument '%.*s' (pos %d)",
-                             fname, (int)lens[i], names[i], i + 1 - shown);
+                             fname, (int)sp->lens[i], sp->names[i],
+                             i + 1 - shown);
             return -1;
         }
     return 0;

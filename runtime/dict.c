@@ -18,7 +18,13 @@
 
 Dict *dict_new(VM *vm)
 {
-    return obj_alloc(vm, vm->c.dict, sizeof(Dict));
+    Dict *d = obj_alloc(vm, vm->c.dict, sizeof(Dict));
+    /* Versions are unique across every dict of the VM, so that an inline
+     * cache keyed on (dict, version) cannot be fooled by a new dict at an
+     * old one's address. */
+    if (d)
+        d->version = ++vm->dict_versions;
+    return d;
 }
 
 void dict_clear_storage(VM *vm, Dict *d)
@@ -30,7 +36,7 @@ void dict_clear_storage(VM *vm, Dict *d)
     d->index = NULL;
     d->nentries = d->len = d->cap = 0;
     d->mask = 0;
-    d->version++;
+    d->version = ++vm->dict_versions;
     for (int64_t i = 0; i < n; i++) {
         if (IS_ERR(e[i].key))
             continue;
@@ -192,6 +198,7 @@ int dict_set(VM *vm, Dict *d, Value key, Value value)
     if (ix >= 0) {
         incref(value);
         val_set(&d->entries[ix].value, value);
+        d->version = ++vm->dict_versions; /* inline caches hold values */
         return 0;
     }
     if (!d->index || d->nentries >= d->cap) {
@@ -209,7 +216,7 @@ int dict_set(VM *vm, Dict *d, Value key, Value value)
     d->index[slot] = (int32_t)d->nentries;
     d->nentries++;
     d->len++;
-    d->version++;
+    d->version = ++vm->dict_versions;
     return 0;
 }
 
@@ -242,7 +249,7 @@ int dict_del(VM *vm, Dict *d, Value key, Value *out)
     e->value = VAL_NONE;
     d->index[slot] = IX_DUMMY;
     d->len--;
-    d->version++;
+    d->version = ++vm->dict_versions;
     decref(k);
     if (out)
         *out = v;

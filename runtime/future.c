@@ -34,8 +34,10 @@ const rt_type rt__future_type = {"Future", future_destroy};
 void rt__future_setup(rt_future *fut, rt_loop *loop, rt_future_role role)
 {
     rt_object header = fut->obj;
+    uint64_t ref = fut->ref; /* the embedder may set it before init */
     memset(fut, 0, sizeof *fut);
     fut->obj = header;
+    fut->ref = ref;
     fut->loop = loop;
     fut->role = (uint8_t)role;
     fut->state = RT_FUTURE_PENDING;
@@ -57,6 +59,8 @@ int rt_future_init(rt_future *fut, rt_loop *loop, rt_future_role role)
         ev.loop = loop->id;
         ev.future = fut->id;
         ev.kind2 = role;
+        if (role == RT_ROLE_JOB)
+            ev.job = fut->ref;
         if (loop->current)
             ev.task = loop->current->id;
         /* The embedder may have labelled the future before this call. */

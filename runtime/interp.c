@@ -311,6 +311,7 @@ void vm_free(VM *vm)
     if (vm->world)
         rt_world_free(vm->world);
     vmthread_free(vm->main);
+    rt_free(vm->argspecs);
     rt_free(vm);
 }
 

@@ -693,6 +693,8 @@ struct VM {
     const char *block_func;
     Class *c_job;           /* the hidden class of executor jobs */
     rt_scenario_probe *probe; /* where the run is, for other threads */
+    uint64_t dict_versions; /* the last dict version handed out */
+    struct ArgSpec *argspecs; /* parsed argument specs of natives (256) */
     Value last_exc;         /* the uncaught exception, kept to the end as
                                Python keeps sys.last_value (and with it
                                whatever its traceback holds) */
@@ -773,6 +775,9 @@ bool aio_destroy(VM *vm, Obj *o);
 
 Str *str_new(VM *vm, const char *s, size_t len);
 Str *str_from_cstr(VM *vm, const char *s);
+/* Decimal text of an integer into buf; returns its length. */
+int int_to_text(int64_t v, char buf[24]);
+Str *str_from_int(VM *vm, int64_t v);
 Str *str_fmt(VM *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 Str *str_vfmt(VM *vm, const char *fmt, va_list ap);
 Str *str_intern(VM *vm, Str *s);           /* steals s, returns interned */

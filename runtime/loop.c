@@ -162,7 +162,10 @@ void rt_handle_cancel(rt_handle *h)
     h->cancelled = true;
     if (h->timer && h->scheduled)
         loop->ncancelled++;
-    if (loop->w->hook && !loop->freed) {
+    /* A timer that already fired is cancelled without a trace event:
+     * asyncio.sleep cancels its timer in a finally, fired or not, and
+     * nothing changes for the viewer then. */
+    if (loop->w->hook && !loop->freed && (!h->timer || h->scheduled)) {
         rt_event ev = rt_event_init(h->timer ? RT_EV_TIMER_CANCEL
                                              : RT_EV_HANDLE_CANCEL);
         ev.loop = loop->id;

@@ -110,8 +110,18 @@ uint64_t vm_current_task_id(VM *vm)
 /* Futures                                                                  */
 /* ------------------------------------------------------------------------ */
 
+static Value future_create_ref(VM *vm, LoopObj *lo, Class *cls,
+                               rt_future_role role, Value label, uint64_t ref);
+
 static Value future_create(VM *vm, LoopObj *lo, Class *cls,
                            rt_future_role role, Value label)
+{
+    return future_create_ref(vm, lo, cls, role, label, 0);
+}
+
+/* A future whose role detail (a job id) is known at creation. */
+static Value future_create_ref(VM *vm, LoopObj *lo, Class *cls,
+                               rt_future_role role, Value label, uint64_t ref)
 {
     /* asyncio makes futures on closed loops too; using them fails later. */
     FutureObj *f = obj_alloc(vm, cls ? cls : vm->c.Future, sizeof(FutureObj));
@@ -121,6 +131,7 @@ static Value future_create(VM *vm, LoopObj *lo, Class *cls,
     obj_incref(lo);
     f->label = label;
     incref(label);
+    f->f.ref = ref;
     int rc = rt_future_init(&f->f, lo->loop, role);
     if (rc == 0 && cls && !cls->builtin &&
         !IS_LAYOUT(class_lookup(cls, str_intern_cstr(vm, "cancel")), NATIVE))
@@ -1588,7 +1599,9 @@ static void job_run(rt_job *job, void *data)
             break;
         }
     vmthread_free(t);
-    /* The concurrent future's done callback: call_soon_threadsafe. */
+    /* The concurrent future's done callback: call_soon_threadsafe (when
+     * the job ended inside submit, the asyncio future does not exist yet
+     * and executor_submit does it). */
     if (j->dest && j->loop && !j->loop->closed)
         rt_loop_call_soon_threadsafe(j->loop->loop, job_set_state, NULL,
                                      &j->dest->f.obj, val_obj(j));
@@ -1682,7 +1695,9 @@ static void job_dest_done(rt_loop *loop, rt_handle *h)
 
 /* Submits fn(*args, **kwargs) to an executor. With a loop, the job's result
  * goes to a new asyncio future (returned in *fut); with want_cf, to a new
- * concurrent future (in *cf). */
+ * concurrent future (in *cf). As in CPython's wrap_future(executor.submit(
+ * ...)), the job is submitted first (in virtual mode it runs until it
+ * blocks or ends right away) and the asyncio future made afterwards. */
 static int executor_submit(VM *vm, ExecutorObj *e, LoopObj *lo, Value fn,
                            Value *args, int nargs, Dict *kwargs, Value *fut,
                            Value *cf)
@@ -1719,26 +1734,9 @@ static int executor_submit(VM *vm, ExecutorObj *e, LoopObj *lo, Value fn,
                             ? ((Function *)AS_OBJ(fn))->qualname->data
                         : IS_LAYOUT(fn, NATIVE) ? ((Native *)AS_OBJ(fn))->name
                                                 : "job";
-    if (lo) {
-        Str *lab = str_fmt(vm, "%s()", label);
-        Value f = future_create(vm, lo, NULL, RT_ROLE_JOB,
-                                lab ? val_obj(lab) : VAL_NONE);
-        obj_decref(lab);
-        if (IS_ERR(f)) {
-            jobctx_free(j);
-            return -1;
-        }
-        j->dest = (FutureObj *)AS_OBJ(f);
-        j->loop = lo;
-        obj_incref(lo);
-        *fut = f; /* j->dest borrows until the increment below */
-        obj_incref(j->dest);
-    }
     if (cf) {
         CFutureObj *c = obj_alloc(vm, vm->c.CFuture, sizeof(CFutureObj));
         if (!c) {
-            if (lo)
-                decref(*fut);
             jobctx_free(j);
             return -1;
         }
@@ -1746,21 +1744,18 @@ static int executor_submit(VM *vm, ExecutorObj *e, LoopObj *lo, Value fn,
         c->ex = e;
         obj_incref(e);
         j->cf = c;
-        *cf = val_obj(c);
-        obj_incref(c);
+    }
+    if (lo) {
+        j->loop = lo;
+        obj_incref(lo);
     }
     /* Two references from here: the executor's (job_run releases it, or
      * job_dest_done when the job is cancelled before it starts) and ours
-     * until the end of this function, since in virtual mode the job may
-     * already have run when rt_executor_submit returns. */
+     * until the end of this function. */
     obj_incref(j);
     uint64_t id = 0;
     int rc = rt_executor_submit(e->ex, job_run, j, label, &id);
     if (rc < 0) {
-        if (lo)
-            decref(*fut);
-        if (cf)
-            decref(*cf);
         jobctx_free(j);
         jobctx_free(j);
         if (rc == RT_ESHUTDOWN)
@@ -1771,18 +1766,34 @@ static int executor_submit(VM *vm, ExecutorObj *e, LoopObj *lo, Value fn,
         return -1;
     }
     j->id = id;
-    if (j->cf)
+    if (j->cf) {
         j->cf->job = id;
+        obj_incref(j->cf);
+        *cf = val_obj(j->cf);
+    }
     if (lo) {
-        j->dest->f.ref = id;
-        if (!j->started) {
-            /* _chain_future's destination callback, registered first. */
-            obj_incref(j);
-            if (rt_future_add_done_callback(&j->dest->f, job_dest_done, NULL,
-                                            val_obj(j)) < 0)
-                obj_decref(j);
-            obj_decref(j);
+        Str *lab = str_fmt(vm, "%s()", label);
+        Value f = future_create_ref(vm, lo, NULL, RT_ROLE_JOB,
+                                    lab ? val_obj(lab) : VAL_NONE, id);
+        obj_decref(lab);
+        if (IS_ERR(f)) {
+            jobctx_free(j);
+            return -1;
         }
+        j->dest = (FutureObj *)AS_OBJ(f);
+        obj_incref(j->dest);
+        *fut = f;
+        /* _chain_future: the destination's cancel callback first, then the
+         * source's completion (already there when the job ended at once:
+         * its call_soon_threadsafe happens now, from this thread). */
+        obj_incref(j);
+        if (rt_future_add_done_callback(&j->dest->f, job_dest_done, NULL,
+                                        val_obj(j)) < 0)
+            obj_decref(j);
+        obj_decref(j);
+        if (j->done && !lo->closed)
+            rt_loop_call_soon_threadsafe(lo->loop, job_set_state, NULL,
+                                         &j->dest->f.obj, val_obj(j));
     }
     jobctx_free(j);
     return 0;
@@ -2031,8 +2042,20 @@ static rt_coro_status sleep_step(VM *vm, NCoro *c, rt_resume how, Value in,
             *out = VAL_ERR;
             return RT_CORO_RAISE;
         }
-        /* c->c is the label, "sleep(1)", made from the argument. */
-        Value fut = future_create(vm, lo, NULL, RT_ROLE_SLEEP, c->c);
+        /* The label ("sleep(1)", from the argument's spelling in c->c) is
+         * only for the event stream. */
+        Value label = VAL_NONE;
+        if (vm->tracing) {
+            Str *r = val_repr(vm, c->c);
+            Str *l = r ? str_fmt(vm, "sleep(%s)", r->data) : NULL;
+            obj_decref(r);
+            if (l)
+                label = val_obj(l);
+            else
+                decref(vm_take_exc(vm));
+        }
+        Value fut = future_create(vm, lo, NULL, RT_ROLE_SLEEP, label);
+        decref(label);
         if (IS_ERR(fut)) {
             *out = VAL_ERR;
             return RT_CORO_RAISE;
@@ -2082,8 +2105,13 @@ static rt_coro_status sleep_step(VM *vm, NCoro *c, rt_resume how, Value in,
 static Value a_sleep(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     Value a[2];
-    if (args_parse(vm, "sleep", args, nargs, kw, "delay|result", a) < 0)
+    if (nargs == 1 && !kw) {
+        a[0] = args[0];
+        a[1] = VAL_ERR;
+    } else if (args_parse(vm, "sleep", args, nargs, kw, "delay|result", a) <
+               0) {
         return VAL_ERR;
+    }
     Value d = a[0];
     double delay;
     if (IS_INT(d) || IS_BOOL(d))
@@ -2104,12 +2132,8 @@ static Value a_sleep(VM *vm, Value *args, int nargs, Tuple *kw)
     }
     c->d = delay;
     if (c->step == sleep_step) {
-        Str *r = val_repr(vm, d);
-        Str *label = r ? str_fmt(vm, "sleep(%s)", r->data) : NULL;
-        obj_decref(r);
-        c->c = label ? val_obj(label) : VAL_NONE;
-        if (!label)
-            decref(vm_take_exc(vm));
+        c->c = d; /* kept for the label */
+        incref(d);
     }
     c->a = IS_ERR(a[1]) ? VAL_NONE : a[1];
     incref(c->a);

@@ -115,9 +115,11 @@ int val_repr_into(VM *vm, SBuf *b, Value v)
     case VK_BOOL:
         sb_adds(b, AS_INT(v) ? "True" : "False");
         return 0;
-    case VK_INT:
-        sb_addf(b, "%lld", (long long)AS_INT(v));
+    case VK_INT: {
+        char buf[24];
+        sb_add(b, buf, (size_t)int_to_text(AS_INT(v), buf));
         return 0;
+    }
     case VK_FLOAT:
         float_repr_into(b, AS_FLOAT(v));
         return 0;
@@ -432,6 +434,8 @@ Str *val_str(VM *vm, Value v)
         obj_incref(AS_OBJ(v));
         return AS_STR(v);
     }
+    if (IS_INT(v))
+        return str_from_int(vm, AS_INT(v));
     SBuf b;
     sb_init(&b);
     if (val_str_into(vm, &b, v) < 0) {

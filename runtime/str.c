@@ -139,6 +139,31 @@ Str *str_new(VM *vm, const char *s, size_t len)
 
 Str *str_from_cstr(VM *vm, const char *s) { return str_new(vm, s, strlen(s)); }
 
+int int_to_text(int64_t v, char buf[24])
+{
+    char tmp[24];
+    int n = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    int k = 0;
+    if (v < 0)
+        buf[k++] = '-';
+    while (n)
+        buf[k++] = tmp[--n];
+    buf[k] = 0;
+    return k;
+}
+
+Str *str_from_int(VM *vm, int64_t v)
+{
+    char buf[24];
+    int n = int_to_text(v, buf);
+    return str_new(vm, buf, (size_t)n);
+}
+
 Str *str_vfmt(VM *vm, const char *fmt, va_list ap)
 {
     char small[512];

@@ -993,6 +993,25 @@ static inline bool is_same(Value a, Value b)
     }
 }
 
+/* The inline cache of a LOAD_GLOBAL or module attribute load: valid while
+ * the dicts it looked in have not changed (their versions). */
+typedef struct NameCache {
+    Dict *d1, *d2;         /* the dicts looked in (borrowed) */
+    uint64_t v1, v2;       /* and their versions then */
+    Value value;           /* borrowed: the dicts keep it alive */
+} NameCache;
+
+static NameCache *name_cache(Code *co, uint32_t *ip)
+{
+    if (!co->caches) {
+        co->caches = rt_calloc((size_t)co->nops, sizeof(NameCache));
+        if (!co->caches)
+            return NULL;
+        co->ncaches = co->nops;
+    }
+    return (NameCache *)co->caches + (ip - co->ops - 1);
+}
+
 static Value load_global(VM *vm, Frame *f, Str *name)
 {
     Value v = dict_get_str(f->globals, name);
@@ -1341,6 +1360,14 @@ next:
         DISPATCH();
     }
     TARGET(LOAD_GLOBAL) {
+        NameCache *nc = name_cache(co, ip);
+        if (nc && nc->d1 == f->globals && nc->v1 == f->globals->version &&
+            nc->v2 == vm->builtins->version && nc->d2 == vm->builtins) {
+            v = nc->value;
+            incref(v);
+            PUSH(v);
+            DISPATCH();
+        }
         Str *name = co->names[arg];
         v = dict_get_str(f->globals, name);
         if (IS_ERR(v)) {
@@ -1351,6 +1378,13 @@ next:
                              name->data);
                 goto error;
             }
+        }
+        if (nc) {
+            nc->d1 = f->globals;
+            nc->v1 = f->globals->version;
+            nc->d2 = vm->builtins;
+            nc->v2 = vm->builtins->version;
+            nc->value = v;
         }
         incref(v);
         PUSH(v);
@@ -1445,6 +1479,28 @@ next:
     TARGET(LOAD_METHOD) {
         v = TOP();
         Value m;
+        if (IS_LAYOUT(v, MODULE)) {
+            /* module.function(...): a cached lookup in the module's dict. */
+            Dict *md = ((Module *)AS_OBJ(v))->dict;
+            NameCache *nc = name_cache(co, ip);
+            if (nc && nc->d1 == md && nc->v1 == md->version) {
+                m = nc->value;
+            } else {
+                m = dict_get_str(md, co->names[arg]);
+                if (!IS_ERR(m) && nc) {
+                    nc->d1 = md;
+                    nc->v1 = md->version;
+                    nc->value = m;
+                }
+            }
+            if (!IS_ERR(m)) {
+                incref(m);
+                TOP() = m;
+                decref(v);
+                PUSH(NULL_MARK);
+                DISPATCH();
+            }
+        }
         if (lookup_method(vm, v, co->names[arg], &m)) {
             incref(m);
             TOP() = m;
@@ -1719,16 +1775,30 @@ next:
         DISPATCH();
     }
     TARGET(BUILD_STRING) {
-        SBuf b;
-        sb_init(&b);
-        for (int i = arg; i >= 1; i--)
-            sb_addstr(&b, AS_STR(PEEK(i)));
-        for (int i = 0; i < arg; i++)
-            decref(POP());
+        /* One allocation for the whole f-string. */
+        int64_t total = 0;
+        bool ascii = true;
+        for (int i = arg; i >= 1; i--) {
+            total += AS_STR(PEEK(i))->len;
+            ascii = ascii && AS_STR(PEEK(i))->ascii;
+        }
         SAVE();
-        Str *s = sb_finish(vm, &b);
+        Str *s = obj_alloc(vm, vm->c.str, sizeof(Str) + (size_t)total + 1);
         if (!s)
             goto error;
+        int64_t at = 0, cp = 0;
+        for (int i = arg; i >= 1; i--) {
+            Str *p = AS_STR(PEEK(i));
+            memcpy(s->data + at, p->data, (size_t)p->len);
+            at += p->len;
+            cp += p->cplen;
+        }
+        s->data[total] = 0;
+        s->len = total;
+        s->cplen = cp;
+        s->ascii = ascii;
+        for (int i = 0; i < arg; i++)
+            decref(POP());
         PUSH(val_obj(s));
         DISPATCH();
     }

@@ -138,6 +138,20 @@ int main(int argc, char **argv)
     bool file = cmd[0] != '-' &&
                 ((n > 3 && !strcmp(cmd + n - 3, ".py")) ||
                  (n > 6 && !strcmp(cmd + n - 6, ".jsonl")));
+    if (file && !getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY") &&
+        !strcmp(cmd + n - 3, ".py")) {
+        /* `loopscope FILE.py` on a machine without a display: show what
+         * can be shown, the run's output, and say how to see more. */
+        fprintf(stderr,
+                "loopscope: no display (DISPLAY is not set), so no window: "
+                "running %s headless instead.\n"
+                "  To see the steps: 'loopscope render %s --step N -o "
+                "step.png', or 'loopscope trace %s'.\n\n",
+                cmd, cmd, cmd);
+        char *run_argv[] = {"run", argv[1], NULL};
+        int rc = cmd_run(2, run_argv, false);
+        return rc;
+    }
     if (view || render || file) {
 #ifdef LOOPSCOPE_WITH_SDL
         if (render)

@@ -434,9 +434,9 @@ static void test_float_repr_speed(void **state)
             rt_float_repr(vals[i], &b);
         }
     double per = (now_ns() - t0) / (N * ROUNDS);
+    /* Reported, not asserted: speed claims live in `loopscope bench`. */
     fprintf(stderr, "rt_float_repr: %.0f ns per call\n", per);
     rt_strbuf_deinit(&b);
-    assert_true(per < 5000.0);
 }
 
 static void test_int_to_str(void **state)

@@ -550,8 +550,6 @@ static void test_write_speed(void **state)
     }
     double rate = n / (best / 1e3);
     print_message("trace writer: %.2f million events per second\n", rate / 1e6);
-    if (CHECK_SPEED)
-        assert_true(rate >= 2e6);
     rt_trace_free(tr);
 }
 
@@ -577,8 +575,6 @@ static void test_read_speed(void **state)
     }
     print_message("trace reader: %zu events in %.1f ms\n", events, best);
     assert_true(events >= 100000);
-    if (CHECK_SPEED)
-        assert_true(best < 100.0);
 }
 
 int main(void)
