@@ -1618,10 +1618,14 @@ static Value b_dir(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     if (args_parse(vm, "dir", args, nargs, kw, "obj", NULL) < 0)
         return VAL_ERR;
+    return vm_dir(vm, args[0]);
+}
+
+Value vm_dir(VM *vm, Value v)
+{
     List *l = list_new(vm, 0);
     if (!l)
         return VAL_ERR;
-    Value v = args[0];
     Dict *d = IS_LAYOUT(v, MODULE) ? ((Module *)AS_OBJ(v))->dict
               : IS_LAYOUT(v, OBJECT) ? ((Instance *)AS_OBJ(v))->dict
                                      : NULL;

@@ -1236,15 +1236,23 @@ static void compile_comp_gen(Compiler *c, ast_node *n, ast_list *gens, int g,
     ast_node *gen = gens->items[g];
     int start = new_label(c), end = new_label(c), next = start;
     bool is_async = gen->u.comprehension.is_async;
-    if (is_async) {
-        error(c, gen, "asynchronous comprehensions are not supported in "
-                      "scenarios");
-        return;
-    }
     compile_expr(c, gen->u.comprehension.iter);
-    emit(c, OP_GET_ITER, 0);
-    bind_label(c, start);
-    emit(c, OP_FOR_ITER, end);
+    if (is_async) {
+        /* `async for` in a comprehension: like the statement, the loop
+         * ends when __anext__ raises StopAsyncIteration. */
+        emit(c, OP_GET_AITER, 0);
+        bind_label(c, start);
+        int saved = c->u->handler;
+        c->u->handler = add_handler(c, end, c->u->depth);
+        emit(c, OP_GET_ANEXT, 0);
+        emit(c, OP_GET_AWAITABLE, 0);
+        emit(c, OP_AWAIT, 0);
+        c->u->handler = saved;
+    } else {
+        emit(c, OP_GET_ITER, 0);
+        bind_label(c, start);
+        emit(c, OP_FOR_ITER, end);
+    }
     /* Store the target. */
     ast_node *t = gen->u.comprehension.target;
     if (t->kind == AST_NAME) {
@@ -1271,6 +1279,8 @@ static void compile_comp_gen(Compiler *c, ast_node *n, ast_list *gens, int g,
     }
     emit(c, OP_JUMP, start);
     bind_label(c, end);
+    if (is_async)
+        emit(c, OP_END_ASYNC_FOR, 0); /* [aiter, exc] */
 }
 
 static void compile_comprehension(Compiler *c, ast_node *n)
@@ -2138,8 +2148,7 @@ static bool module_supported(const char *name)
 {
     static const char *const ok[] = {
         "asyncio", "time", "random", "sys", "concurrent",
-        "concurrent.futures", "os", "math", "typing", "functools",
-        "asyncio.exceptions", "itertools", "collections", "dataclasses",
+        "concurrent.futures", "os", "math", "typing", "asyncio.exceptions",
         NULL};
     for (int i = 0; ok[i]; i++)
         if (strcmp(ok[i], name) == 0)
@@ -2497,7 +2506,7 @@ static Code *unit_finish(Compiler *c, Unit *u, const char *name, int flags,
     co->nfrees = u->nfrees;
     co->nparams = nparams;
     co->nkwonly = nkwonly;
-    co->stacksize = u->maxdepth + 4;
+    co->stacksize = u->maxdepth + 1;
     co->flags = flags | (c->internal ? CO_INTERNAL : 0);
     co->firstline = firstline;
     co->cell2local = rt_malloc((size_t)(u->ncells ? u->ncells : 1) *

@@ -174,6 +174,7 @@ Value exc_new(VM *vm, Class *cls, Tuple *args)
     e->cause = VAL_NONE;
     e->context = VAL_NONE;
     e->notes = VAL_NONE;
+    e->suggestion = VAL_NONE;
     return val_obj(e);
 }
 
@@ -198,6 +199,7 @@ void exc_destroy(VM *vm, Exc *e)
     decref(e->cause);
     decref(e->context);
     decref(e->notes);
+    decref(e->suggestion);
     for (int i = 0; i < e->ntb; i++) {
         obj_decref(e->tb[i].code);
         decref(e->tb[i].keep);
@@ -311,6 +313,201 @@ int exc_matches_spec(VM *vm, Value exc, Value spec)
 }
 
 /* ------------------------------------------------------------------------ */
+/* "Did you mean": the closest name, as CPython 3.11 offers it              */
+/* ------------------------------------------------------------------------ */
+
+#define SUGGEST_MAX_ITEMS 750
+#define SUGGEST_MAX_LEN 40
+#define SUGGEST_MOVE 2 /* cost of inserting, deleting or replacing */
+#define SUGGEST_CASE 1 /* cost of replacing by the same letter in another case */
+
+static size_t sub_cost(char a, char b)
+{
+    if (a == b)
+        return 0;
+    if (a >= 'A' && a <= 'Z')
+        a = (char)(a - 'A' + 'a');
+    if (b >= 'A' && b <= 'Z')
+        b = (char)(b - 'A' + 'a');
+    return a == b ? SUGGEST_CASE : SUGGEST_MOVE;
+}
+
+/* Edit distance between a and b with the costs above, or more than limit
+ * when it is certainly more (then the value returned is limit + 1). One
+ * row of the matrix is kept, as the classic algorithm allows. */
+static size_t edit_distance(const char *a, size_t na, const char *b,
+                            size_t nb, size_t limit)
+{
+    while (na && nb && a[0] == b[0]) {
+        a++;
+        b++;
+        na--;
+        nb--;
+    }
+    while (na && nb && a[na - 1] == b[nb - 1]) {
+        na--;
+        nb--;
+    }
+    if (!na || !nb)
+        return (na + nb) * SUGGEST_MOVE;
+    if (na > SUGGEST_MAX_LEN || nb > SUGGEST_MAX_LEN)
+        return limit + 1;
+    if (nb < na) {
+        const char *t = a;
+        a = b;
+        b = t;
+        size_t tn = na;
+        na = nb;
+        nb = tn;
+    }
+    if ((nb - na) * SUGGEST_MOVE > limit)
+        return limit + 1;
+    size_t row[SUGGEST_MAX_LEN];
+    for (size_t i = 0; i < na; i++)
+        row[i] = (i + 1) * SUGGEST_MOVE;
+    size_t result = 0;
+    for (size_t j = 0; j < nb; j++) {
+        size_t diag = j * SUGGEST_MOVE, best = (size_t)-1;
+        result = diag;
+        for (size_t i = 0; i < na; i++) {
+            size_t substitute = diag + sub_cost(b[j], a[i]);
+            diag = row[i];
+            size_t ins_del = (result < diag ? result : diag) + SUGGEST_MOVE;
+            result = ins_del < substitute ? ins_del : substitute;
+            row[i] = result;
+            if (result < best)
+                best = result;
+        }
+        if (best > limit)
+            return limit + 1;
+    }
+    return result;
+}
+
+/* The best candidate among names[0..n) for `wrong`, or NULL. */
+static Str *best_name(Str *wrong, Str **names, int64_t n)
+{
+    if (n >= SUGGEST_MAX_ITEMS)
+        return NULL;
+    Str *best = NULL;
+    size_t best_dist = (size_t)-1;
+    for (int64_t i = 0; i < n; i++) {
+        Str *c = names[i];
+        if (str_eq(c, wrong))
+            continue;
+        size_t limit = ((size_t)wrong->len + (size_t)c->len + 3) *
+                       SUGGEST_MOVE / 6;
+        if (best_dist - 1 < limit)
+            limit = best_dist - 1;
+        size_t d = edit_distance(wrong->data, (size_t)wrong->len, c->data,
+                                 (size_t)c->len, limit);
+        if (d > limit)
+            continue;
+        if (!best || d < best_dist) {
+            best = c;
+            best_dist = d;
+        }
+    }
+    return best;
+}
+
+static Str *best_in_dict(VM *vm, Str *wrong, Dict *d)
+{
+    if (!d || d->len >= SUGGEST_MAX_ITEMS)
+        return NULL;
+    Str *names[SUGGEST_MAX_ITEMS];
+    int64_t n = 0, pos = 0;
+    Value k;
+    while (dict_next(d, &pos, &k, NULL))
+        if (IS_STR(k))
+            names[n++] = AS_STR(k);
+    return best_name(wrong, names, n);
+}
+
+Value vm_raise_name_error(VM *vm, Str *name, Frame *f)
+{
+    vm_raise_new(vm, vm->c.NameError, "name '%s' is not defined", name->data);
+    VMThread *t = vm_thread(vm);
+    if (!IS_LAYOUT(t->exc, EXC))
+        return VAL_ERR;
+    /* Locals first, then globals, then builtins, as CPython looks. */
+    Str *s = NULL;
+    if (f && f->code && f->code->nlocals)
+        s = best_name(name, f->code->varnames, f->code->nlocals);
+    if (!s && f)
+        s = best_in_dict(vm, name, f->globals);
+    if (!s)
+        s = best_in_dict(vm, name, vm->builtins);
+    if (s) {
+        Exc *e = (Exc *)AS_OBJ(t->exc);
+        obj_incref(s);
+        val_set(&e->suggestion, val_obj(s));
+        e->suggest_obj = false;
+    }
+    return VAL_ERR;
+}
+
+Value vm_raise_attribute_error(VM *vm, Value obj, Str *name,
+                               const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    Str *msg = str_vfmt(vm, fmt, ap);
+    va_end(ap);
+    if (!msg)
+        return VAL_ERR;
+    vm_raise_str(vm, vm->c.AttributeError, msg);
+    obj_decref(msg);
+    VMThread *t = vm_thread(vm);
+    if (IS_LAYOUT(t->exc, EXC)) {
+        /* Remember the object and the name: dir(obj) is searched only if
+         * the traceback is printed. */
+        Exc *e = (Exc *)AS_OBJ(t->exc);
+        Tuple *pair = tuple_pack(vm, 2, obj, val_obj(name));
+        if (pair) {
+            val_set(&e->suggestion, val_obj(pair));
+            e->suggest_obj = true;
+        } else {
+            decref(vm_take_exc(vm));
+        }
+    }
+    return VAL_ERR;
+}
+
+/* The "Did you mean" candidate of an exception, or NULL. */
+static Str *exc_suggestion(VM *vm, Exc *e)
+{
+    if (IS_STR(e->suggestion))
+        return AS_STR(e->suggestion);
+    if (!e->suggest_obj || !IS_TUPLE(e->suggestion))
+        return NULL;
+    Tuple *pair = AS_TUPLE(e->suggestion);
+    Value names = vm_dir(vm, pair->items[0]);
+    if (IS_ERR(names)) {
+        decref(vm_take_exc(vm));
+        return NULL;
+    }
+    List *l = AS_LIST(names);
+    Str **arr = rt_malloc((size_t)(l->len ? l->len : 1) * sizeof(Str *));
+    Str *best = NULL;
+    if (arr) {
+        int64_t n = 0;
+        for (int64_t i = 0; i < l->len; i++)
+            if (IS_STR(l->items[i]))
+                arr[n++] = AS_STR(l->items[i]);
+        best = best_name(AS_STR(pair->items[1]), arr, n);
+        rt_free(arr);
+    }
+    if (best) {
+        obj_incref(best);
+        val_set(&e->suggestion, val_obj(best));
+        e->suggest_obj = false;
+    }
+    decref(names);
+    return best;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Printing                                                                 */
 /* ------------------------------------------------------------------------ */
 
@@ -381,7 +578,15 @@ static void print_one(VM *vm, Exc *e, FILE *out)
             fprintf(out, "    %.*s\n", (int)len, src);
     }
     Str *last = exc_format_last_line(vm, val_obj(e));
-    if (last)
+    Class *cls = class_of_obj(&e->hdr);
+    Str *hint = NULL;
+    if (class_is_subclass(cls, vm->c.AttributeError) ||
+        (class_is_subclass(cls, vm->c.NameError) &&
+         !class_is_subclass(cls, vm->c.UnboundLocalError)))
+        hint = exc_suggestion(vm, e);
+    if (last && hint)
+        fprintf(out, "%s. Did you mean: '%s'?\n", last->data, hint->data);
+    else if (last)
         fprintf(out, "%s\n", last->data);
     else
         decref(vm_take_exc(vm));

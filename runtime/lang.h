@@ -314,6 +314,9 @@ typedef struct Exc {
     TbEntry *tb;
     int ntb, captb;
     Value notes;       /* unused unless add_note */
+    Value suggestion;  /* NameError/AttributeError: "Did you mean" candidate
+                          (a str), or the object whose dir() to search */
+    bool suggest_obj;  /* suggestion holds the object, not the answer */
 } Exc;
 
 /* A built-in iterator; its class says which kind (list_iterator, zip...).
@@ -918,6 +921,13 @@ int exc_set_cause(VM *vm, Value exc, Value cause);
 int exc_matches_spec(VM *vm, Value exc, Value spec);
 /* Keeps a value alive with the exception's newest traceback entry. */
 void exc_set_keep(VM *vm, Exc *e, Value keep);
+/* NameError for `name` at the running frame, remembering the closest
+ * visible name for the traceback's "Did you mean: ...?". */
+Value vm_raise_name_error(VM *vm, Str *name, Frame *f);
+/* AttributeError "'T' object has no attribute 'x'" remembering obj. */
+Value vm_raise_attribute_error(VM *vm, Value obj, Str *name,
+                               const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Creates an exception instance: cls(*args). */
 Value exc_new(VM *vm, Class *cls, Tuple *args);
 Value exc_new_msg(VM *vm, Class *cls, const char *msg);
@@ -994,6 +1004,8 @@ void vm_emit(VM *vm, rt_event *ev);
 
 void builtins_init(VM *vm);
 Value vm_import(VM *vm, Str *name);            /* module object or error */
+/* dir(obj): the sorted names of its attributes. */
+Value vm_dir(VM *vm, Value v);
 Module *module_new(VM *vm, const char *name);
 void mod_time_init(VM *vm);
 /* asyncio glue (mod_asyncio.c). */

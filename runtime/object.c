@@ -27,7 +27,7 @@
 #if defined(__SANITIZE_ADDRESS__)
 #define POOL_CLASSES 0
 #else
-#define POOL_CLASSES 16 /* 16, 32, ..., 256 bytes */
+#define POOL_CLASSES 32 /* 16, 32, ..., 512 bytes */
 #endif
 #define POOL_PAGE 32768
 #define DESTROY_DEPTH_MAX 48

@@ -1852,16 +1852,17 @@ Value val_getattr(VM *vm, Value v, Str *name)
         return r;
     Class *cls = class_of(vm, v);
     if (cls->layout == LAYOUT_MODULE && IS_OBJ(v))
-        return vm_raise_new(vm, vm->c.AttributeError,
-                            "module '%s' has no attribute '%s'",
-                            ((Module *)AS_OBJ(v))->name->data, name->data);
+        return vm_raise_attribute_error(vm, v, name,
+                                        "module '%s' has no attribute '%s'",
+                                        ((Module *)AS_OBJ(v))->name->data,
+                                        name->data);
     if (cls->layout == LAYOUT_CLASS && IS_OBJ(v))
-        return vm_raise_new(vm, vm->c.AttributeError,
-                            "type object '%s' has no attribute '%s'",
-                            ((Class *)AS_OBJ(v))->name->data, name->data);
-    return vm_raise_new(vm, vm->c.AttributeError,
-                        "'%s' object has no attribute '%s'", type_name(vm, v),
-                        name->data);
+        return vm_raise_attribute_error(
+            vm, v, name, "type object '%s' has no attribute '%s'",
+            ((Class *)AS_OBJ(v))->name->data, name->data);
+    return vm_raise_attribute_error(vm, v, name,
+                                    "'%s' object has no attribute '%s'",
+                                    type_name(vm, v), name->data);
 }
 
 int val_setattr(VM *vm, Value v, Str *name, Value x)

@@ -1018,8 +1018,7 @@ static Value load_global(VM *vm, Frame *f, Str *name)
     if (IS_ERR(v))
         v = dict_get_str(vm->builtins, name);
     if (IS_ERR(v))
-        return vm_raise_new(vm, vm->c.NameError, "name '%s' is not defined",
-                            name->data);
+        return vm_raise_name_error(vm, name, f);
     incref(v);
     return v;
 }
@@ -1199,11 +1198,14 @@ static int run(VM *vm, VMThread *t, Value *result)
 #ifdef NDEBUG
 #define CHECK_IP() ((void)0)
 #else
-/* Debug builds check that ip stays inside the running code. */
+/* Debug builds check that ip stays inside the running code and the value
+ * stack inside the room the compiler computed for it. */
 #define CHECK_IP()                                                           \
     do {                                                                     \
         if (ip < co->ops || ip >= co->ops + co->nops ||                      \
-            (*ip & 0xff) >= OP__COUNT) {                                     \
+            (*ip & 0xff) >= OP__COUNT ||                                     \
+            sp > f->slots + co->nlocals + co->ncells + co->nfrees +          \
+                     co->stacksize) {                                        \
             fprintf(stderr, "loopscope: bad ip %td in %s\n",                 \
                     ip - co->ops, co->name->data);                           \
             abort();                                                         \
@@ -1374,8 +1376,7 @@ next:
             v = dict_get_str(vm->builtins, name);
             if (IS_ERR(v)) {
                 SAVE();
-                vm_raise_new(vm, vm->c.NameError, "name '%s' is not defined",
-                             name->data);
+                vm_raise_name_error(vm, name, f);
                 goto error;
             }
         }
