@@ -681,15 +681,15 @@ static Value ctor_super(VM *vm, Class *cls, Value *args, int nargs, Tuple *kw)
             return vm_raise_new(vm, vm->c.RuntimeError,
                                 "super(): no arguments");
         owner = f->func->owner;
-        if (f->code->nlocals == 0 || IS_ERR(f->slots[0]))
+        if (f->code->nlocals == 0 || IS_ERR(FRAME_SLOTS(f)[0]))
             return vm_raise_new(vm, vm->c.RuntimeError,
                                 "super(): no arguments");
-        self = f->slots[0];
+        self = FRAME_SLOTS(f)[0];
         if (f->code->ncells) {
             /* self captured by a closure lives in its cell. */
             for (int i = 0; i < f->code->ncells; i++)
                 if (f->code->cell2local[i] == 0)
-                    self = ((Cell *)AS_OBJ(f->slots[f->code->nlocals + i]))->v;
+                    self = ((Cell *)AS_OBJ(FRAME_SLOTS(f)[f->code->nlocals + i]))->v;
         }
     } else {
         return vm_raise_new(vm, vm->c.TypeError,

@@ -71,7 +71,7 @@ void vm_raise_awaited(VM *vm, Value exc, rt_future *fut)
         rt_event ev = {0};
         ev.kind = RT_EV_EXC_PROPAGATE;
         ev.task = vm_current_task_id(vm);
-        ev.peer = ((rt_task *)fut)->id;
+        ev.peer = fut->id;
         ev.worker = -1;
         const char *func = NULL;
         ev.line = vm_current_line(vm, &func);

@@ -62,7 +62,7 @@ int rt_future_init(rt_future *fut, rt_loop *loop, rt_future_role role)
         if (role == RT_ROLE_JOB)
             ev.job = fut->ref;
         if (loop->current)
-            ev.task = loop->current->id;
+            ev.task = loop->current->fut.id;
         /* The embedder may have labelled the future before this call. */
         char name[RT__TEXT];
         rt__describe(loop->w, rt__obj_value(&fut->obj), RT_DESCRIBE_NAME,
@@ -112,14 +112,17 @@ void rt_future_deinit(rt_future *fut)
         rt__future_report(fut,
                           fut->is_task ? "Task exception was never retrieved"
                                        : "Future exception was never retrieved",
-                          fut->exception);
+                          rt_future_peek_exception(fut));
     }
-    rt_value_release(fut->result);
-    rt_value_release(fut->exception);
-    rt_value_release(fut->cancel_msg);
-    rt_value_release(fut->cancelled_exc);
-    fut->result = fut->exception = fut->cancel_msg = fut->cancelled_exc =
-        RT_NONE;
+    rt_value_release(fut->outcome);
+    fut->outcome = RT_NONE;
+    fut->has_exception = false;
+    if (fut->rare) {
+        rt_value_release(fut->rare->cancel_msg);
+        rt_value_release(fut->rare->cancelled_exc);
+        rt_free(fut->rare);
+        fut->rare = NULL;
+    }
     for (uint32_t i = 0; i < fut->ncallbacks; i++)
         rt_value_release(fut->callbacks[i].arg);
     rt_free(fut->callbacks);
@@ -137,22 +140,25 @@ void rt__outcome_fields(rt_world *w, rt_future *fut, rt_event *ev, char *type,
 {
     if (fut->state == RT_FUTURE_CANCELLED) {
         ev->kind2 = RT_OUTCOME_CANCELLED;
-        rt_value why = !rt_is_none(fut->cancelled_exc) ? fut->cancelled_exc
-                                                       : fut->cancel_msg;
+        rt_value why = RT_NONE;
+        if (fut->rare)
+            why = !rt_is_none(fut->rare->cancelled_exc)
+                      ? fut->rare->cancelled_exc
+                      : fut->rare->cancel_msg;
         if (!rt_is_none(why)) {
             rt__describe(w, why, RT_DESCRIBE_STR, text, RT__TEXT);
             if (text[0])
                 ev->text = text;
         }
-    } else if (!rt_is_none(fut->exception)) {
+    } else if (!rt_is_none(rt_future_peek_exception(fut))) {
         ev->kind2 = RT_OUTCOME_EXCEPTION;
-        rt__describe(w, fut->exception, RT_DESCRIBE_TYPE, type, RT__TEXT);
-        rt__describe(w, fut->exception, RT_DESCRIBE_STR, text, RT__TEXT);
+        rt__describe(w, rt_future_peek_exception(fut), RT_DESCRIBE_TYPE, type, RT__TEXT);
+        rt__describe(w, rt_future_peek_exception(fut), RT_DESCRIBE_STR, text, RT__TEXT);
         ev->type = type;
         ev->text = text;
     } else {
         ev->kind2 = RT_OUTCOME_RESULT;
-        rt__describe(w, fut->result, RT_DESCRIBE_REPR, text, RT__TEXT);
+        rt__describe(w, rt_future_peek_result(fut), RT_DESCRIBE_REPR, text, RT__TEXT);
         ev->text = text;
     }
 }
@@ -216,7 +222,7 @@ int rt__future_set_result(rt_future *fut, rt_value result)
     if (r < 0)
         return r;
     rt_value_retain(result);
-    fut->result = result;
+    fut->outcome = result;
     fut->state = RT_FUTURE_FINISHED;
     rt__future_emit_done(fut);
     schedule_callbacks(fut);
@@ -232,7 +238,8 @@ int rt__future_set_exception(rt_future *fut, rt_value exc)
     if (r < 0)
         return r;
     rt_value_retain(exc);
-    fut->exception = exc;
+    fut->outcome = exc;
+    fut->has_exception = true;
     fut->state = RT_FUTURE_FINISHED;
     rt__future_emit_done(fut);
     schedule_callbacks(fut);
@@ -249,15 +256,17 @@ bool rt__future_cancel(rt_future *fut, rt_value msg)
     if (fut->state != RT_FUTURE_PENDING)
         return false;
     int r = prepare_callbacks(fut);
+    if (r != RT_ENOMEM) {
+        rt_value_retain(msg);
+        if (rt__future_set_cancel_msg(fut, msg) < 0)
+            r = RT_ENOMEM;
+    }
     if (r == RT_ENOMEM) {
         rt_exc_context ctx = {"out of memory: cannot cancel the future",
                               RT_NONE, fut, NULL};
         rt_loop_call_exception_handler(fut->loop, &ctx);
         return false;
     }
-    rt_value_retain(msg);
-    rt_value_release(fut->cancel_msg);
-    fut->cancel_msg = msg;
     fut->state = RT_FUTURE_CANCELLED;
     rt__future_emit_done(fut);
     if (r == RT_OK) {
@@ -297,11 +306,62 @@ int rt_future_set_exception(rt_future *fut, rt_value exc)
  * asyncio, and Task.cancel cancels the awaited future through it). */
 bool rt_future_cancel(rt_future *fut, rt_value msg)
 {
-    if (fut->cancel_hook)
-        return fut->cancel_hook(fut, msg);
+    if (fut->rare && fut->rare->cancel_hook)
+        return fut->rare->cancel_hook(fut, msg);
     if (fut->is_task)
         return rt_task_cancel((rt_task *)fut, msg);
     return rt__future_cancel(fut, msg);
+}
+
+/* The rare part, made on first use. */
+static rt_future_rare *rare_part(rt_future *fut)
+{
+    if (!fut->rare) {
+        fut->rare = rt_malloc(sizeof *fut->rare);
+        if (fut->rare) {
+            fut->rare->cancel_msg = RT_NONE;
+            fut->rare->cancelled_exc = RT_NONE;
+            fut->rare->cancel_hook = NULL;
+        }
+    }
+    return fut->rare;
+}
+
+int rt__future_set_cancel_msg(rt_future *fut, rt_value msg)
+{
+    if (rt_is_none(msg) && !fut->rare)
+        return RT_OK;
+    if (!rare_part(fut)) {
+        rt_value_release(msg);
+        return RT_ENOMEM;
+    }
+    rt_value_release(fut->rare->cancel_msg);
+    fut->rare->cancel_msg = msg;
+    return RT_OK;
+}
+
+int rt__future_set_cancelled_exc(rt_future *fut, rt_value exc)
+{
+    if (rt_is_none(exc) && !fut->rare)
+        return RT_OK;
+    if (!rare_part(fut)) {
+        rt_value_release(exc);
+        return RT_ENOMEM;
+    }
+    rt_value_release(fut->rare->cancelled_exc);
+    fut->rare->cancelled_exc = exc;
+    return RT_OK;
+}
+
+int rt_future_set_cancel_hook(rt_future *fut,
+                              bool (*hook)(rt_future *fut, rt_value msg))
+{
+    if (!hook && !fut->rare)
+        return RT_OK;
+    if (!rare_part(fut))
+        return RT_ENOMEM;
+    fut->rare->cancel_hook = hook;
+    return RT_OK;
 }
 
 bool rt_future_cancel_base(rt_future *fut, rt_value msg)
@@ -319,13 +379,13 @@ bool rt_future_cancel_base(rt_future *fut, rt_value msg)
  * forgotten); otherwise a new one carries the cancel message. */
 rt_value rt_future_make_cancelled_error(rt_future *fut)
 {
-    if (!rt_is_none(fut->cancelled_exc)) {
-        rt_value exc = fut->cancelled_exc;
-        fut->cancelled_exc = RT_NONE;
+    if (fut->rare && !rt_is_none(fut->rare->cancelled_exc)) {
+        rt_value exc = fut->rare->cancelled_exc;
+        fut->rare->cancelled_exc = RT_NONE;
         return exc;
     }
-    return rt__make_exception(fut->loop->w, RT_MAKE_CANCELLED, fut->cancel_msg,
-                              NULL);
+    return rt__make_exception(fut->loop->w, RT_MAKE_CANCELLED,
+                              rt_future_cancel_message(fut), NULL);
 }
 
 /* Shared by result() and exception(): the error to raise when the future
@@ -353,13 +413,13 @@ int rt_future_result(rt_future *fut, rt_value *out, rt_value *exc)
     if (r < 0)
         return r;
     fut->log_traceback = false;
-    if (!rt_is_none(fut->exception)) {
-        rt_value_retain(fut->exception);
-        *exc = fut->exception;
+    if (fut->has_exception) {
+        rt_value_retain(fut->outcome);
+        *exc = fut->outcome;
         return RT_ESTATE;
     }
-    rt_value_retain(fut->result);
-    *out = fut->result;
+    rt_value_retain(fut->outcome);
+    *out = fut->outcome;
     return RT_OK;
 }
 
@@ -372,8 +432,8 @@ int rt_future_exception(rt_future *fut, rt_value *out, rt_value *exc)
     if (r < 0)
         return r;
     fut->log_traceback = false;
-    rt_value_retain(fut->exception);
-    *out = fut->exception;
+    *out = rt_future_peek_exception(fut);
+    rt_value_retain(*out);
     return RT_OK;
 }
 

@@ -371,11 +371,12 @@ static void host_describe(void *data, rt_value v, rt_describe how, char *buf,
     }
     if (how == RT_DESCRIBE_NAME) {
         const char *name = NULL;
+        char nb[RT_TASK_NAME_SIZE];
         if (IS_LAYOUT(v, FUTURE)) {
-            Value l = ((FutureObj *)AS_OBJ(v))->label;
-            name = IS_STR(l) ? AS_STR(l)->data : NULL;
+            Str *l = ((FutureObj *)AS_OBJ(v))->label;
+            name = l ? l->data : NULL;
         } else if (IS_LAYOUT(v, TASK)) {
-            name = ((rt_task *)AS_OBJ(v))->name;
+            name = rt_task_name((rt_task *)AS_OBJ(v), nb);
         } else if (IS_LAYOUT(v, FUNCTION)) {
             name = ((Function *)AS_OBJ(v))->qualname->data;
         } else if (IS_LAYOUT(v, NATIVE)) {

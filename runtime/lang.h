@@ -444,68 +444,75 @@ struct Frame {
     Dict *globals;       /* borrowed from func or module */
     Dict *ns;            /* module/class body namespace (owned), or NULL */
     uint32_t *ip;        /* next instruction */
-    Value *slots;        /* locals, then cells, then the value stack */
     Value *sp;           /* value stack top (one past) */
     Frame *back;         /* the frame below in this thread, or NULL */
     Coro *coro;          /* the coroutine owning this frame, or NULL */
-    Value init_self;     /* FR_INIT: the instance __init__ returns */
+    Obj *init_self;      /* FR_INIT: the instance __init__ returns */
     int flags;
     uint32_t alloc;      /* bytes taken on the thread's frame stack */
+    /* Then the slots: locals, then cells, then the value stack. */
 };
+
+/* A frame's slots follow it in memory (for a coroutine: its slotbuf). */
+#define FRAME_SLOTS(f) ((Value *)(void *)((Frame *)(f) + 1))
 
 enum { CORO_CREATED, CORO_RUNNING, CORO_SUSPENDED, CORO_DONE };
 
 struct Coro {
     Obj hdr;
-    Function *func;      /* owned */
-    Str *name;           /* borrowed from func */
+    Function *func;      /* owned; its code's name is the coroutine's */
     uint8_t state;
     bool awaited;        /* somebody awaited or stepped it */
     bool internal;       /* from the asyncio prelude */
-    Value saved_handled; /* exception being handled when it suspended */
     int origin_line;     /* where it was created (for warnings) */
+    Value saved_handled; /* exception being handled when it suspended */
     Frame frame;
-    Value slotbuf[];     /* frame.slots points here */
+    Value slotbuf[];     /* FRAME_SLOTS(&frame) */
 };
 
 /* A native coroutine: a C state machine usable with `await`, e.g. sleep. */
 typedef struct NCoro NCoro;
 typedef rt_coro_status (*NCoroStep)(VM *vm, NCoro *c, rt_resume how,
                                     Value in, Value *out, rt_yield *y);
-struct NCoro {
-    Obj hdr;
+typedef struct NCoroKind {
     const char *name;    /* "sleep" */
     NCoroStep step;
-    void (*clear)(NCoro *c);
+} NCoroKind;
+
+struct NCoro {
+    Obj hdr;
+    const NCoroKind *kind;
     uint8_t state;
     bool awaited;
+    uint8_t phase;       /* the step's own progress, from 0 */
     int origin_line;
     Value a, b, c;       /* state: owned values */
     rt_handle *handle;   /* owned */
     double d;
-    int64_t i;
 };
 
 /* ------------------------------------------------------------------------ */
 /* Asyncio objects                                                          */
 /* ------------------------------------------------------------------------ */
 
+typedef struct LoopObj LoopObj;
+
+/* Futures and tasks are the objects a scenario makes by the hundred
+ * thousand: keep them small. The coroutine of a task is t.coro. */
 typedef struct FutureObj {
     rt_future f;         /* header first: the rt_object */
     Dict *dict;
-    Value loop;          /* the LoopObj, owned */
-    Value label;         /* a label for events ("sleep(1)"), or none */
+    LoopObj *lo;         /* owned: keeps f.loop alive */
+    Str *label;          /* a label for events ("sleep(1)"), or NULL */
 } FutureObj;
 
 typedef struct TaskObj {
     rt_task t;
     Dict *dict;
-    Value loop;
-    Value label;
-    Value coro;          /* the coroutine object, owned (also t.coro) */
+    LoopObj *lo;         /* owned */
 } TaskObj;
 
-typedef struct LoopObj {
+struct LoopObj {
     Obj hdr;
     rt_loop *loop;       /* owned */
     bool executor_shutdown_called;
@@ -515,7 +522,7 @@ typedef struct LoopObj {
     bool closed;
     double slow_callback_duration;
     int running_depth;
-} LoopObj;
+};
 
 typedef struct HandleObj {
     Obj hdr;
@@ -979,7 +986,7 @@ Value coro_new(VM *vm, Function *fn);
 /* Resumes a coroutine (VM or native) as a task step would. */
 rt_coro_status vm_coro_resume(VM *vm, Value coro, rt_resume how, Value in,
                               Value *out, rt_yield *y);
-NCoro *ncoro_new(VM *vm, const char *name, NCoroStep step);
+NCoro *ncoro_new(VM *vm, const NCoroKind *kind);
 /* Reports "coroutine 'x' was never awaited" as CPython does. */
 void coro_warn_never_awaited(VM *vm, const char *name, int line);
 

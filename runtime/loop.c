@@ -127,8 +127,8 @@ static void handle_event_fields(rt_loop *loop, const rt_handle *h,
     ev->handle = h->id;
     ev->kind2 = h->kind;
     if (t) {
-        ev->task = t->id;
-        ev->name = t->name;
+        ev->task = t->fut.id;
+        ev->name = rt_task_name(t, name);
         return;
     }
     rt_value what = h->kind == RT_HANDLE_DONE_CALLBACK
@@ -146,8 +146,8 @@ static void emit_schedule(rt_loop *loop, const rt_handle *h)
     char name[RT__TEXT];
     rt_event ev = rt_event_init(RT_EV_HANDLE_SCHEDULE);
     handle_event_fields(loop, h, &ev, name, sizeof name);
-    if (loop->current && loop->current->id != ev.task)
-        ev.peer = loop->current->id;
+    if (loop->current && loop->current->fut.id != ev.task)
+        ev.peer = loop->current->fut.id;
     rt_world_emit(loop->w, &ev);
 }
 
@@ -319,7 +319,7 @@ int rt_loop_call_at(rt_loop *loop, double when, rt_handle_fn fn, void *data,
         ev.handle = h->id;
         ev.when = when;
         if (loop->current)
-            ev.task = loop->current->id;
+            ev.task = loop->current->fut.id;
         if (target) {
             if (rt__is_future_obj(loop->w, target))
                 ev.future = ((rt_future *)target)->id;
@@ -959,8 +959,8 @@ static void run_until_complete_cb(rt_loop *loop, rt_handle *h)
     rt_future *fut = (rt_future *)h->target;
     if (!rt_future_cancelled(fut)) {
         fut->log_traceback = false;
-        if (!rt_is_none(fut->exception) &&
-            rt__classify(loop->w, fut->exception) == RT_EXC_FATAL)
+        if (!rt_is_none(rt_future_peek_exception(fut)) &&
+            rt__classify(loop->w, rt_future_peek_exception(fut)) == RT_EXC_FATAL)
             return;
     }
     rt_loop_stop(fut->loop);
@@ -1066,13 +1066,15 @@ int rt_loop_check(const rt_loop *loop, char *why, size_t size)
     size_t nlive = 0;
     const rt_task *prev = NULL;
     for (const rt_task *t = loop->live_first; t; t = t->next_live) {
+        char nb[RT_TASK_NAME_SIZE];
+        const char *tn = rt_task_name(t, nb);
         nlive++;
         CHECK(t->prev_live == prev, "live task list is broken at %s",
-              t->name);
+              tn);
         prev = t;
-        CHECK(t->fut.loop == loop, "%s belongs to another loop", t->name);
+        CHECK(t->fut.loop == loop, "%s belongs to another loop", tn);
         if (t->running) {
-            CHECK(loop->current == t, "%s runs but is not current", t->name);
+            CHECK(loop->current == t, "%s runs but is not current", tn);
             continue;
         }
         size_t nready = 0;
@@ -1085,17 +1087,17 @@ int rt_loop_check(const rt_loop *loop, char *why, size_t size)
         bool waiting = t->fut_waiter && !rt_future_done(t->fut_waiter) &&
                        holds_wakeup(t->fut_waiter, t);
         bool done = rt_future_done(&t->fut);
-        CHECK(nready <= 1, "%s has %zu handles in the ready queue", t->name,
+        CHECK(nready <= 1, "%s has %zu handles in the ready queue", tn,
               nready);
         CHECK(t->step_queued == (nready == 1),
-              "%s: step_queued is %d but %zu handles are queued", t->name,
+              "%s: step_queued is %d but %zu handles are queued", tn,
               t->step_queued, nready);
         int places = (nready == 1) + waiting + done;
         CHECK(places == 1,
-              "%s is in %d places (ready %zu, waiting %d, done %d)", t->name,
+              "%s is in %d places (ready %zu, waiting %d, done %d)", tn,
               places, nready, waiting, done);
         CHECK(!done || !t->fut_waiter, "%s is done but awaits a future",
-              t->name);
+              tn);
     }
     CHECK(nlive == loop->nlive, "live list has %zu tasks, count says %zu",
           nlive, loop->nlive);

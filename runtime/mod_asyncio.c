@@ -103,7 +103,7 @@ uint64_t vm_current_task_id(VM *vm)
     if (!lo)
         return 0;
     rt_task *t = rt_loop_current_task(lo->loop);
-    return t ? t->id : 0;
+    return t ? t->fut.id : 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -111,37 +111,41 @@ uint64_t vm_current_task_id(VM *vm)
 /* ------------------------------------------------------------------------ */
 
 static Value future_create_ref(VM *vm, LoopObj *lo, Class *cls,
-                               rt_future_role role, Value label, uint64_t ref);
+                               rt_future_role role, Str *label, uint64_t ref);
 
 static Value future_create(VM *vm, LoopObj *lo, Class *cls,
-                           rt_future_role role, Value label)
+                           rt_future_role role, Str *label)
 {
     return future_create_ref(vm, lo, cls, role, label, 0);
 }
 
 /* A future whose role detail (a job id) is known at creation. */
 static Value future_create_ref(VM *vm, LoopObj *lo, Class *cls,
-                               rt_future_role role, Value label, uint64_t ref)
+                               rt_future_role role, Str *label, uint64_t ref)
 {
     /* asyncio makes futures on closed loops too; using them fails later. */
     FutureObj *f = obj_alloc(vm, cls ? cls : vm->c.Future, sizeof(FutureObj));
     if (!f)
         return VAL_ERR;
-    f->loop = val_obj(lo);
+    f->lo = lo;
     obj_incref(lo);
     f->label = label;
-    incref(label);
+    if (label)
+        obj_incref(label);
     f->f.ref = ref;
     int rc = rt_future_init(&f->f, lo->loop, role);
-    if (rc == 0 && cls && !cls->builtin &&
-        !IS_LAYOUT(class_lookup(cls, str_intern_cstr(vm, "cancel")), NATIVE))
-        f->f.cancel_hook = cancel_override;
     if (rc < 0) {
         /* Not initialised: free without deinit. */
-        decref(f->loop);
-        decref(f->label);
+        obj_decref(f->lo);
+        obj_decref(f->label);
         f->f.obj.refs = 0;
         obj_free_mem(vm, &f->f.obj);
+        return raise_rt_exc(vm, rc, VAL_NONE);
+    }
+    if (cls && !cls->builtin &&
+        !IS_LAYOUT(class_lookup(cls, str_intern_cstr(vm, "cancel")), NATIVE) &&
+        (rc = rt_future_set_cancel_hook(&f->f, cancel_override)) < 0) {
+        obj_decref(f);
         return raise_rt_exc(vm, rc, VAL_NONE);
     }
     return val_obj(f);
@@ -328,7 +332,7 @@ static Value f_get_loop(VM *vm, Value *args, int nargs, Tuple *kw)
 
 static Value f_cancel_message(VM *vm, Value *args, int nargs, Tuple *kw)
 {
-    Value m = FSELF->cancel_msg;
+    Value m = rt_future_cancel_message(FSELF);
     incref(m);
     return m;
 }
@@ -365,7 +369,7 @@ static Value ctor_future(VM *vm, Class *cls, Value *args, int nargs,
         lo = loop_of(vm, l);
         decref(l);
     }
-    return future_create(vm, lo, cls, RT_ROLE_PLAIN, VAL_NONE);
+    return future_create(vm, lo, cls, RT_ROLE_PLAIN, NULL);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -386,7 +390,7 @@ static int coro_where(rt_object *coro, const char **func)
     Class *c = class_of_obj(coro);
     *func = NULL;
     if (c->layout == LAYOUT_NCORO) {
-        *func = ((NCoro *)coro)->name;
+        *func = ((NCoro *)coro)->kind->name;
         return 0;
     }
     Coro *co = (Coro *)coro;
@@ -401,7 +405,7 @@ static int coro_where(rt_object *coro, const char **func)
         }
         if (co->state != CORO_SUSPENDED && co->state != CORO_RUNNING)
             break;
-        if (!f->sp || f->sp <= f->slots)
+        if (!f->sp || f->sp <= FRAME_SLOTS(f))
             break;
         Value top = f->sp[-1];
         co = IS_LAYOUT(top, CORO) ? (Coro *)AS_OBJ(top) : NULL;
@@ -416,7 +420,7 @@ static const char *coro_name(rt_object *coro)
 {
     Class *c = class_of_obj(coro);
     if (c->layout == LAYOUT_NCORO)
-        return ((NCoro *)coro)->name;
+        return ((NCoro *)coro)->kind->name;
     return ((Coro *)coro)->func->qualname->data;
 }
 
@@ -449,11 +453,8 @@ Value aio_task_create(VM *vm, LoopObj *lo, Value coro, Value name)
         obj_decref(nm);
         return VAL_ERR;
     }
-    t->loop = val_obj(lo);
+    t->lo = lo;
     obj_incref(lo);
-    t->label = VAL_NONE;
-    t->coro = coro;
-    incref(coro);
     if (IS_LAYOUT(coro, CORO))
         ((Coro *)AS_OBJ(coro))->awaited = true;
     else
@@ -462,8 +463,7 @@ Value aio_task_create(VM *vm, LoopObj *lo, Value coro, Value name)
                           nm ? nm->data : NULL);
     obj_decref(nm);
     if (rc < 0) {
-        decref(t->loop);
-        decref(t->coro);
+        obj_decref(t->lo);
         t->t.fut.obj.refs = 0;
         obj_free_mem(vm, &t->t.fut.obj);
         return raise_rt_exc(vm, rc, VAL_NONE);
@@ -477,7 +477,8 @@ static Value t_get_name(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     if (args_parse(vm, "get_name", args, nargs, kw, "self", NULL) < 0)
         return VAL_ERR;
-    Str *s = str_from_cstr(vm, TSELF->name);
+    char nb[RT_TASK_NAME_SIZE];
+    Str *s = str_from_cstr(vm, rt_task_name(TSELF, nb));
     return s ? val_obj(s) : VAL_ERR;
 }
 
@@ -496,9 +497,11 @@ static Value t_set_name(VM *vm, Value *args, int nargs, Tuple *kw)
 
 static Value t_get_coro(VM *vm, Value *args, int nargs, Tuple *kw)
 {
-    Value c = ((TaskObj *)AS_OBJ(args[0]))->coro;
-    incref(c);
-    return c;
+    rt_object *c = TSELF->coro;
+    if (!c)
+        return VAL_NONE;
+    obj_incref(c);
+    return val_obj(c);
 }
 
 static Value t_cancel(VM *vm, Value *args, int nargs, Tuple *kw)
@@ -548,7 +551,7 @@ static void coro_repr_info(VM *vm, SBuf *b, Value coro)
 {
     if (IS_LAYOUT(coro, NCORO)) {
         NCoro *n = (NCoro *)AS_OBJ(coro);
-        sb_addf(b, "%s() %s", n->name,
+        sb_addf(b, "%s() %s", n->kind->name,
                 n->state == CORO_DONE ? "done" : "running");
         return;
     }
@@ -574,12 +577,12 @@ static int future_outcome_info(VM *vm, SBuf *b, rt_future *f)
 {
     if (f->state != RT_FUTURE_FINISHED)
         return 0;
-    if (!IS_NONE(f->exception)) {
+    if (!IS_NONE(rt_future_peek_exception(f))) {
         sb_adds(b, " exception=");
-        return val_repr_into(vm, b, f->exception);
+        return val_repr_into(vm, b, rt_future_peek_exception(f));
     }
     sb_adds(b, " result=");
-    Str *r = val_repr(vm, f->result);
+    Str *r = val_repr(vm, rt_future_peek_result(f));
     if (!r)
         return -1;
     /* reprlib limits long results, as asyncio does. */
@@ -644,14 +647,15 @@ int aio_repr_into(VM *vm, SBuf *b, Value v)
         else
             future_repr_info(vm, b, f);
         sb_adds(b, " name=");
-        Str *nm = str_from_cstr(vm, t->t.name);
+        char nb[RT_TASK_NAME_SIZE];
+        Str *nm = str_from_cstr(vm, rt_task_name(&t->t, nb));
         if (!nm || val_repr_into(vm, b, val_obj(nm)) < 0) {
             obj_decref(nm);
             return -1;
         }
         obj_decref(nm);
         sb_adds(b, " coro=<");
-        coro_repr_info(vm, b, t->coro);
+        coro_repr_info(vm, b, val_obj(t->t.coro));
         sb_addc(b, '>');
         if (future_outcome_info(vm, b, f) < 0)
             return -1;
@@ -731,8 +735,8 @@ bool aio_destroy(VM *vm, Obj *o)
             f->f.log_traceback = false;
         rt_future_deinit(&f->f);
         obj_decref(f->dict);
-        decref(f->label);
-        decref(f->loop);
+        obj_decref(f->label);
+        obj_decref(f->lo);
         return true;
     }
     case LAYOUT_TASK: {
@@ -741,9 +745,7 @@ bool aio_destroy(VM *vm, Obj *o)
             t->t.fut.log_traceback = false;
         rt_task_deinit(&t->t);
         obj_decref(t->dict);
-        decref(t->label);
-        decref(t->coro);
-        decref(t->loop);
+        obj_decref(t->lo);
         return true;
     }
     case LAYOUT_LOOP: {
@@ -966,7 +968,7 @@ static void call_handler(VM *vm, LoopObj *lo, Dict *ctx)
             ev.text = text ? text->data : NULL;
         }
         if (IS_LAYOUT(task, TASK))
-            ev.task = ((rt_task *)AS_OBJ(task))->id;
+            ev.task = ((rt_task *)AS_OBJ(task))->fut.id;
         if (IS_LAYOUT(fut, FUTURE))
             ev.future = ((rt_future *)AS_OBJ(fut))->id;
         vm_emit(vm, &ev);
@@ -1379,7 +1381,7 @@ static Value l_create_future(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     if (args_parse(vm, "create_future", args, nargs, kw, "self", NULL) < 0)
         return VAL_ERR;
-    return future_create(vm, LSELF, NULL, RT_ROLE_PLAIN, VAL_NONE);
+    return future_create(vm, LSELF, NULL, RT_ROLE_PLAIN, NULL);
 }
 
 static Value l_set_exception_handler(VM *vm, Value *args, int nargs,
@@ -1773,8 +1775,7 @@ static int executor_submit(VM *vm, ExecutorObj *e, LoopObj *lo, Value fn,
     }
     if (lo) {
         Str *lab = str_fmt(vm, "%s()", label);
-        Value f = future_create_ref(vm, lo, NULL, RT_ROLE_JOB,
-                                    lab ? val_obj(lab) : VAL_NONE, id);
+        Value f = future_create_ref(vm, lo, NULL, RT_ROLE_JOB, lab, id);
         obj_decref(lab);
         if (IS_ERR(f)) {
             jobctx_free(j);
@@ -2022,9 +2023,9 @@ static rt_coro_status bad_sleep_step(VM *vm, NCoro *c, rt_resume how,
 static rt_coro_status sleep_step(VM *vm, NCoro *c, rt_resume how, Value in,
                                  Value *out, rt_yield *y)
 {
-    if (c->i == 0) {
+    if (c->phase == 0) {
         /* First step. */
-        c->i = 1;
+        c->phase = 1;
         if (how == RT_RESUME_THROW) {
             incref(in);
             *out = in;
@@ -2044,18 +2045,16 @@ static rt_coro_status sleep_step(VM *vm, NCoro *c, rt_resume how, Value in,
         }
         /* The label ("sleep(1)", from the argument's spelling in c->c) is
          * only for the event stream. */
-        Value label = VAL_NONE;
+        Str *label = NULL;
         if (vm->tracing) {
             Str *r = val_repr(vm, c->c);
-            Str *l = r ? str_fmt(vm, "sleep(%s)", r->data) : NULL;
+            label = r ? str_fmt(vm, "sleep(%s)", r->data) : NULL;
             obj_decref(r);
-            if (l)
-                label = val_obj(l);
-            else
+            if (!label)
                 decref(vm_take_exc(vm));
         }
         Value fut = future_create(vm, lo, NULL, RT_ROLE_SLEEP, label);
-        decref(label);
+        obj_decref(label);
         if (IS_ERR(fut)) {
             *out = VAL_ERR;
             return RT_CORO_RAISE;
@@ -2120,21 +2119,17 @@ static Value a_sleep(VM *vm, Value *args, int nargs, Tuple *kw)
         delay = AS_FLOAT(d);
     else
         delay = NAN;
-    NCoro *c = ncoro_new(vm, "sleep", sleep_step);
+    /* asyncio checks `delay <= 0` when the coroutine first runs, and
+     * that comparison raises for a non-number. */
+    static const NCoroKind sleep_kind = {"sleep", sleep_step};
+    static const NCoroKind bad_sleep_kind = {"sleep", bad_sleep_step};
+    bool bad = isnan(delay) && !IS_FLOAT(d);
+    NCoro *c = ncoro_new(vm, bad ? &bad_sleep_kind : &sleep_kind);
     if (!c)
         return VAL_ERR;
-    if (isnan(delay) && !IS_FLOAT(d)) {
-        /* asyncio checks `delay <= 0` when the coroutine first runs, and
-         * that comparison raises for a non-number. */
-        c->c = d;
-        incref(d);
-        c->step = bad_sleep_step;
-    }
     c->d = delay;
-    if (c->step == sleep_step) {
-        c->c = d; /* kept for the label */
-        incref(d);
-    }
+    c->c = d; /* the label's spelling, or what to fail on */
+    incref(d);
     c->a = IS_ERR(a[1]) ? VAL_NONE : a[1];
     incref(c->a);
     c->b = VAL_NONE;
@@ -2156,8 +2151,8 @@ static rt_coro_status bad_sleep_step(VM *vm, NCoro *c, rt_resume how,
 static rt_coro_status to_thread_step(VM *vm, NCoro *c, rt_resume how,
                                      Value in, Value *out, rt_yield *y)
 {
-    if (c->i == 0) {
-        c->i = 1;
+    if (c->phase == 0) {
+        c->phase = 1;
         if (how == RT_RESUME_THROW) {
             incref(in);
             *out = in;
@@ -2221,7 +2216,8 @@ static Value a_to_thread(VM *vm, Value *args, int nargs, Tuple *kw)
         return vm_raise_new(vm, vm->c.TypeError,
                             "to_thread() missing 1 required positional "
                             "argument: 'func'");
-    NCoro *c = ncoro_new(vm, "to_thread", to_thread_step);
+    static const NCoroKind to_thread_kind = {"to_thread", to_thread_step};
+    NCoro *c = ncoro_new(vm, &to_thread_kind);
     if (!c)
         return VAL_ERR;
     c->a = args[0];
@@ -2729,7 +2725,8 @@ static rt_coro_status done_step(VM *vm, NCoro *c, rt_resume how, Value in,
 
 static Value l_shutdown_asyncgens(VM *vm, Value *args, int nargs, Tuple *kw)
 {
-    NCoro *c = ncoro_new(vm, "shutdown_asyncgens", done_step);
+    static const NCoroKind kind = {"shutdown_asyncgens", done_step};
+    NCoro *c = ncoro_new(vm, &kind);
     if (!c)
         return VAL_ERR;
     c->a = c->b = c->c = VAL_NONE;
@@ -2762,8 +2759,9 @@ static rt_coro_status shutdown_executor_step(VM *vm, NCoro *c, rt_resume how,
 static Value l_shutdown_default_executor(VM *vm, Value *args, int nargs,
                                          Tuple *kw)
 {
-    NCoro *c = ncoro_new(vm, "shutdown_default_executor",
-                         shutdown_executor_step);
+    static const NCoroKind kind = {"shutdown_default_executor",
+                                   shutdown_executor_step};
+    NCoro *c = ncoro_new(vm, &kind);
     if (!c)
         return VAL_ERR;
     c->a = args[0];
@@ -2808,8 +2806,9 @@ static void report_task(rt_task *t, void *data)
     if (!vm->err)
         return;
     const char *func = NULL;
+    char nb[RT_TASK_NAME_SIZE];
     int line = coro_where(t->coro, &func);
-    fprintf(vm->err, "  %s", t->name);
+    fprintf(vm->err, "  %s", rt_task_name(t, nb));
     if (func)
         fprintf(vm->err, " (%s)", func);
     fputs(" is waiting", vm->err);
@@ -2818,12 +2817,12 @@ static void report_task(rt_task *t, void *data)
     if (t->fut_waiter) {
         rt_future *w = t->fut_waiter;
         if (w->is_task) {
-            fprintf(vm->err, " for task %s", ((rt_task *)w)->name);
+            fprintf(vm->err, " for task %s", rt_task_name((rt_task *)w, nb));
         } else {
             FutureObj *fo = (FutureObj *)w;
             fprintf(vm->err, " for a %s", rt_future_role_name(w->role));
-            if (IS_STR(fo->label))
-                fprintf(vm->err, " (%s)", AS_STR(fo->label)->data);
+            if (fo->label)
+                fprintf(vm->err, " (%s)", fo->label->data);
             fputs(" that nothing will complete", vm->err);
         }
     }

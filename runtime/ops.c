@@ -321,7 +321,7 @@ int val_repr_into(VM *vm, SBuf *b, Value v)
                 ((Coro *)o)->func->qualname->data);
         return 0;
     case LAYOUT_NCORO:
-        sb_addf(b, "<coroutine object %s>", ((NCoro *)o)->name);
+        sb_addf(b, "<coroutine object %s>", ((NCoro *)o)->kind->name);
         return 0;
     case LAYOUT_CELL:
         sb_adds(b, "<cell>");
@@ -1720,8 +1720,8 @@ static Value special_attr(VM *vm, Value v, Str *name)
     }
     case LAYOUT_CORO:
         if (name == vm->n.__name__) {
-            obj_incref(((Coro *)o)->name);
-            return val_obj(((Coro *)o)->name);
+            obj_incref(((Coro *)o)->func->name);
+            return val_obj(((Coro *)o)->func->name);
         }
         if (name == vm->n.__qualname__) {
             obj_incref(((Coro *)o)->func->qualname);
@@ -1730,7 +1730,7 @@ static Value special_attr(VM *vm, Value v, Str *name)
         break;
     case LAYOUT_NCORO:
         if (name == vm->n.__name__ || name == vm->n.__qualname__) {
-            Str *s = str_from_cstr(vm, ((NCoro *)o)->name);
+            Str *s = str_from_cstr(vm, ((NCoro *)o)->kind->name);
             return s ? val_obj(s) : VAL_ERR;
         }
         break;

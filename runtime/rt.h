@@ -629,6 +629,17 @@ typedef struct rt_done_callback {
     rt_handle_kind kind; /* DONE_CALLBACK, or WAKEUP for a task waiting */
 } rt_done_callback;
 
+/* What only some futures need, allocated when first set: scenarios make
+ * futures by the hundred thousand, and few are ever cancelled. */
+typedef struct rt_future_rare {
+    rt_value cancel_msg;    /* owned: the message given to cancel() */
+    rt_value cancelled_exc; /* owned: the CancelledError that ended it */
+    /* An embedder's override of cancel() (a Python subclass of Future
+     * that defines cancel, like gather's future): rt_future_cancel calls
+     * it instead; it may call rt_future_cancel_base. NULL: none. */
+    bool (*cancel_hook)(rt_future *fut, rt_value msg);
+} rt_future_rare;
+
 /* A future. Embedders put it at the start of their own object (the
  * interpreter's Future) and give it their own rt_type; C users call
  * rt_future_new. The fields are read-only outside future.c / task.c. */
@@ -636,22 +647,42 @@ struct rt_future {
     rt_object obj;
     rt_loop *loop;
     uint64_t id;            /* future id (tasks: task id, see rt_task) */
-    rt_value result;        /* owned */
-    rt_value exception;     /* owned */
-    rt_value cancel_msg;    /* owned: the message given to cancel() */
-    rt_value cancelled_exc; /* owned: the CancelledError that ended it */
+    rt_value outcome;       /* owned: the result, or the exception when
+                               has_exception; read them with
+                               rt_future_peek_result / _exception */
+    rt_future_rare *rare;   /* owned, NULL until needed */
     rt_done_callback *callbacks; /* in registration order */
     uint32_t ncallbacks, capcallbacks;
     uint8_t state;          /* rt_future_state */
     uint8_t role;           /* rt_future_role */
     bool log_traceback;     /* exception set and never retrieved */
     bool is_task;
+    bool has_exception;     /* finished with an exception */
     uint64_t ref;           /* role detail: timer handle id, job id... */
-    /* An embedder's override of cancel() (a Python subclass of Future
-     * that defines cancel, like gather's future): rt_future_cancel calls
-     * it instead; it may call rt_future_cancel_base. NULL: none. */
-    bool (*cancel_hook)(rt_future *fut, rt_value msg);
 };
+
+/* The stored result and exception (borrowed; none when there is none).
+ * Unlike rt_future_result, these neither raise nor mark anything
+ * retrieved. */
+static inline rt_value rt_future_peek_result(const rt_future *f)
+{
+    return f->has_exception ? RT_NONE : f->outcome;
+}
+
+static inline rt_value rt_future_peek_exception(const rt_future *f)
+{
+    return f->has_exception ? f->outcome : RT_NONE;
+}
+
+/* The message given to cancel() (borrowed), or none. */
+static inline rt_value rt_future_cancel_message(const rt_future *f)
+{
+    return f->rare ? f->rare->cancel_msg : RT_NONE;
+}
+
+/* Installs an override of cancel() (see rt_future_rare). RT_ENOMEM. */
+int rt_future_set_cancel_hook(rt_future *fut,
+                              bool (*hook)(rt_future *fut, rt_value msg));
 
 /* Creates a pending future on `loop` with a reference for the caller. */
 int rt_future_new(rt_loop *loop, rt_future **out);
@@ -764,12 +795,14 @@ typedef struct rt_coro_class {
  * (Task.__step / __wakeup). Tasks are created pending with their first step
  * already queued. */
 struct rt_task {
-    rt_future fut;           /* a task is a future */
+    rt_future fut;           /* a task is a future: fut.id is the task id
+                                of events, fut.ref the number n of its
+                                default name "Task-<n>" */
     rt_object *coro;         /* owned */
     const rt_coro_class *cls;
     rt_future *fut_waiter;   /* owned: the future it awaits, or NULL */
-    char *name;              /* owned, "Task-N" by default */
-    uint64_t id;             /* task id for events */
+    char *name;              /* a name it was given, or NULL: use
+                                rt_task_name */
     int num_cancels_requested;
     bool must_cancel;        /* deliver CancelledError at the next step */
     bool running;            /* its step is executing now */
@@ -803,6 +836,12 @@ bool rt_task_cancel(rt_task *t, rt_value msg);
 
 /* cancelling() and uncancel() (returns the new count). */
 int rt_task_cancelling(const rt_task *t);
+
+/* The task's name: the one it was given, or "Task-<n>" written into `buf`,
+ * which has RT_TASK_NAME_SIZE bytes. Default names are made only when
+ * asked for, so that a hundred thousand tasks do not carry them. */
+#define RT_TASK_NAME_SIZE 32
+const char *rt_task_name(const rt_task *t, char *buf);
 int rt_task_uncancel(rt_task *t);
 
 int rt_task_set_name(rt_task *t, const char *name);

@@ -281,6 +281,10 @@ void rt__future_setup(rt_future *fut, rt_loop *loop, rt_future_role role);
 int rt__future_set_result(rt_future *fut, rt_value result);
 int rt__future_set_exception(rt_future *fut, rt_value exc);
 bool rt__future_cancel(rt_future *fut, rt_value msg);
+/* Stores the cancel message / the CancelledError that ended a task (moved
+ * in; released on failure). RT_ENOMEM when the rare part cannot be made. */
+int rt__future_set_cancel_msg(rt_future *fut, rt_value msg);
+int rt__future_set_cancelled_exc(rt_future *fut, rt_value exc);
 /* add_done_callback with a handle kind (WAKEUP for tasks); `arg` retained. */
 int rt__future_add_callback(rt_future *fut, rt_handle_fn fn, void *data,
                             rt_value arg, rt_handle_kind kind);

@@ -25,7 +25,7 @@
 
 #include "rt_internal.h"
 
-/* rt__task_type's flag: the default name lives in the task's own block. */
+/* rt__task_type's flag: the given name lives in the task's own block. */
 #define TASK_INLINE_NAME 1u
 
 static void task_destroy(rt_object *obj)
@@ -81,34 +81,33 @@ static int task_check(rt_loop *loop, rt_object *coro, const rt_coro_class *cls)
  * call_soon(self.__step) and _register_task. `counted` says that the name
  * came from the world's counter, which is consumed only now. */
 static void task_commit(rt_task *t, rt_loop *loop, rt_object *coro,
-                        const rt_coro_class *cls, char *name, bool counted)
+                        const rt_coro_class *cls, char *name)
 {
     rt_world *w = loop->w;
     rt__future_setup(&t->fut, loop, RT_ROLE_TASK);
     rt__register_future_type(w, t->fut.obj.type, true);
     t->fut.is_task = true;
-    if (counted)
-        w->task_names++;
+    t->fut.ref = name ? 0 : ++w->task_names;
     rt_object_retain(coro);
     t->coro = coro;
     t->cls = cls;
     t->fut_waiter = NULL;
     t->name = name;
-    t->id = rt__next_id(w, RT_ID_TASK);
-    t->fut.id = t->id;
+    t->fut.id = rt__next_id(w, RT_ID_TASK);
     t->num_cancels_requested = 0;
     t->must_cancel = false;
     t->running = false;
     t->step_queued = false;
     rt__loop_live_add(loop, t);
     if (w->hook) {
+        char buf[RT_TASK_NAME_SIZE];
         rt_event ev = rt_event_init(RT_EV_TASK_CREATE);
         ev.loop = loop->id;
-        ev.task = t->id;
+        ev.task = t->fut.id;
         if (loop->current)
-            ev.peer = loop->current->id;
+            ev.peer = loop->current->fut.id;
         rt__task_where(t, &ev);
-        ev.name = t->name;
+        ev.name = rt_task_name(t, buf);
         rt_world_emit(w, &ev);
     }
     rt__loop_soon_reserved(loop, RT_HANDLE_STEP, rt__task_step_cb, NULL,
@@ -125,22 +124,19 @@ int rt_task_new(rt_loop *loop, rt_object *coro, const rt_coro_class *cls,
     int r = task_check(loop, coro, cls);
     if (r < 0)
         return r;
-    char buf[32];
-    if (!name) {
-        format_task_name(buf, loop->w->task_names + 1);
-        name = buf;
-    }
-    size_t len = strlen(name);
-    bool counted = name == buf;
-    rt_task *t = rt_malloc(sizeof *t + len + 1);
+    size_t len = name ? strlen(name) + 1 : 0;
+    rt_task *t = rt_malloc(sizeof *t + len);
     if (!t)
         return RT_ENOMEM;
     t->fut.obj.refs = 1;
-    t->fut.obj.flags = TASK_INLINE_NAME;
+    t->fut.obj.flags = name ? TASK_INLINE_NAME : 0;
     t->fut.obj.type = &rt__task_type;
-    char *inline_name = (char *)(t + 1);
-    memcpy(inline_name, name, len + 1);
-    task_commit(t, loop, coro, cls, inline_name, counted);
+    char *inline_name = NULL;
+    if (name) {
+        inline_name = (char *)(t + 1);
+        memcpy(inline_name, name, len);
+    }
+    task_commit(t, loop, coro, cls, inline_name);
     *out = t; /* the creation reference; the step handle holds another */
     return RT_OK;
 }
@@ -154,18 +150,14 @@ int rt_task_init(rt_task *t, rt_loop *loop, rt_object *coro,
     int r = task_check(loop, coro, cls);
     if (r < 0)
         return r;
-    char buf[32];
-    if (!name) {
-        format_task_name(buf, loop->w->task_names + 1);
-        name = buf;
+    char *copy = NULL;
+    if (name) {
+        size_t len = strlen(name);
+        if (!(copy = rt_malloc(len + 1)))
+            return RT_ENOMEM;
+        memcpy(copy, name, len + 1);
     }
-    bool counted = name == buf;
-    size_t len = strlen(name);
-    char *copy = rt_malloc(len + 1);
-    if (!copy)
-        return RT_ENOMEM;
-    memcpy(copy, name, len + 1);
-    task_commit(t, loop, coro, cls, copy, counted);
+    task_commit(t, loop, coro, cls, copy);
     return RT_OK;
 }
 
@@ -183,7 +175,7 @@ void rt_task_deinit(rt_task *t)
     rt_loop *loop = t->fut.loop;
     if (loop->w->hook) {
         rt_event ev = rt_event_init(RT_EV_TASK_FREE);
-        ev.task = t->id;
+        ev.task = t->fut.id;
         rt_world_emit(loop->w, &ev);
     }
     if (t->fut.state == RT_FUTURE_PENDING)
@@ -194,7 +186,7 @@ void rt_task_deinit(rt_task *t)
     if (t->fut.log_traceback) {
         t->fut.log_traceback = false;
         rt__future_report(&t->fut, "Task exception was never retrieved",
-                          t->fut.exception);
+                          rt_future_peek_exception(&t->fut));
     }
     rt__loop_live_remove(loop, t);
     rt_object *coro = t->coro;
@@ -243,7 +235,7 @@ static void emit_suspend(rt_task *t, rt_future *f)
     char name[RT__TEXT];
     rt_event ev = rt_event_init(RT_EV_TASK_SUSPEND);
     ev.loop = loop->id;
-    ev.task = t->id;
+    ev.task = t->fut.id;
     rt__task_where(t, &ev);
     if (!f) {
         ev.kind2 = RT_ROLE_YIELD;
@@ -251,7 +243,7 @@ static void emit_suspend(rt_task *t, rt_future *f)
         ev.kind2 = f->role;
         if (f->is_task) {
             ev.peer = f->id;
-            ev.name = ((rt_task *)f)->name;
+            ev.name = rt_task_name((rt_task *)f, name);
         } else {
             ev.future = f->id;
             rt__describe(loop->w, rt__obj_value(f), RT_DESCRIBE_NAME, name,
@@ -269,7 +261,7 @@ static void emit_step(rt_task *t, rt_value exc, const rt_handle *h)
     char type[RT__TEXT], text[RT__TEXT];
     rt_event ev = rt_event_init(RT_EV_TASK_STEP);
     ev.loop = t->fut.loop->id;
-    ev.task = t->id;
+    ev.task = t->fut.id;
     ev.handle = h ? h->id : 0;
     rt__task_where(t, &ev);
     if (!rt_is_none(exc)) {
@@ -320,7 +312,7 @@ static void await_future(rt_task *t, rt_future *f)
     t->fut_waiter = f;
     if (loop->w->hook)
         emit_suspend(t, f);
-    if (t->must_cancel && rt_future_cancel(f, t->fut.cancel_msg))
+    if (t->must_cancel && rt_future_cancel(f, rt_future_cancel_message(&t->fut)))
         t->must_cancel = false;
 }
 
@@ -373,7 +365,7 @@ static void task_step(rt_task *t, rt_value exc, const rt_handle *h)
     case RT_CORO_RETURN:
         if (t->must_cancel) {
             t->must_cancel = false;
-            rt_value msg = t->fut.cancel_msg;
+            rt_value msg = rt_future_cancel_message(&t->fut);
             rt_value_retain(msg);
             if (!rt__future_cancel(&t->fut, msg))
                 report_stuck(t, "out of memory: cannot finish the task");
@@ -386,8 +378,9 @@ static void task_step(rt_task *t, rt_value exc, const rt_handle *h)
     case RT_CORO_RAISE: {
         rt_exc_class c = rt__classify(w, value);
         if (c == RT_EXC_CANCELLED) {
-            rt_value_release(t->fut.cancelled_exc);
-            t->fut.cancelled_exc = value; /* moved */
+            /* Moved in; should memory run out, _make_cancelled_error
+             * makes a fresh CancelledError instead. */
+            rt__future_set_cancelled_exc(&t->fut, value);
             if (!rt__future_cancel(&t->fut, RT_NONE))
                 report_stuck(t, "out of memory: cannot finish the task");
         } else {
@@ -441,9 +434,9 @@ void rt__task_wakeup_cb(rt_loop *loop, rt_handle *h)
     rt_value exc = RT_NONE;
     if (f->state == RT_FUTURE_CANCELLED) {
         exc = rt_future_make_cancelled_error(f);
-    } else if (!rt_is_none(f->exception)) {
+    } else if (!rt_is_none(rt_future_peek_exception(f))) {
         f->log_traceback = false;
-        exc = f->exception;
+        exc = rt_future_peek_exception(f);
         rt_value_retain(exc);
     }
     task_step(t, exc, h);
@@ -466,9 +459,9 @@ bool rt_task_cancel(rt_task *t, rt_value msg)
         char text[RT__TEXT];
         rt_event ev = rt_event_init(RT_EV_TASK_CANCEL_REQUEST);
         ev.loop = loop->id;
-        ev.task = t->id;
+        ev.task = t->fut.id;
         if (loop->current && loop->current != t)
-            ev.peer = loop->current->id;
+            ev.peer = loop->current->fut.id;
         ev.n = t->num_cancels_requested;
         if (!rt_is_none(msg)) {
             rt__describe(loop->w, msg, RT_DESCRIBE_STR, text, sizeof text);
@@ -479,14 +472,22 @@ bool rt_task_cancel(rt_task *t, rt_value msg)
     if (t->fut_waiter && rt_future_cancel(t->fut_waiter, msg))
         return true;
     t->must_cancel = true;
+    /* Should memory run out, the cancellation comes without its message. */
     rt_value_retain(msg);
-    rt_value_release(t->fut.cancel_msg);
-    t->fut.cancel_msg = msg;
+    rt__future_set_cancel_msg(&t->fut, msg);
     return true;
 }
 
 /* Task.cancelling() and Task.uncancel(), which never goes below 0. */
 int rt_task_cancelling(const rt_task *t) { return t->num_cancels_requested; }
+
+const char *rt_task_name(const rt_task *t, char *buf)
+{
+    if (t->name)
+        return t->name;
+    format_task_name(buf, t->fut.ref);
+    return buf;
+}
 
 int rt_task_uncancel(rt_task *t)
 {

@@ -116,7 +116,6 @@ static Frame *frame_alloc(VM *vm, VMThread *t, Code *co)
     c->used += need;
     memset(f, 0, sizeof *f);
     f->alloc = (uint32_t)need;
-    f->slots = (Value *)(f + 1);
     return f;
 }
 
@@ -141,12 +140,12 @@ static void frame_clear(Frame *f)
         return;
     int nfixed = co->nlocals + co->ncells + co->nfrees;
     for (int i = 0; i < nfixed; i++)
-        decref(f->slots[i]);
-    for (Value *p = f->slots + nfixed; p < f->sp; p++)
+        decref(FRAME_SLOTS(f)[i]);
+    for (Value *p = FRAME_SLOTS(f) + nfixed; p < f->sp; p++)
         decref(*p);
-    f->sp = f->slots + nfixed;
-    decref(f->init_self);
-    f->init_self = VAL_NONE;
+    f->sp = FRAME_SLOTS(f) + nfixed;
+    obj_decref(f->init_self);
+    f->init_self = NULL;
     obj_decref(f->ns);
     f->ns = NULL;
     obj_decref(f->func);
@@ -157,7 +156,7 @@ static void frame_clear(Frame *f)
 
 static inline Value *stack_base(Frame *f)
 {
-    return f->slots + f->code->nlocals + f->code->ncells + f->code->nfrees;
+    return FRAME_SLOTS(f) + f->code->nlocals + f->code->ncells + f->code->nfrees;
 }
 
 int vm_frame_line(Frame *f)
@@ -342,7 +341,7 @@ static int bind_args(VM *vm, Function *fn, Value *slots, Value *args,
 static int setup_cells(VM *vm, Frame *f, Function *fn)
 {
     Code *co = f->code;
-    Value *cells = f->slots + co->nlocals;
+    Value *cells = FRAME_SLOTS(f) + co->nlocals;
     for (int i = 0; i < co->ncells; i++) {
         Cell *c = obj_alloc(vm, vm->c.cell, sizeof(Cell));
         if (!c)
@@ -350,8 +349,8 @@ static int setup_cells(VM *vm, Frame *f, Function *fn)
         c->v = VAL_ERR;
         int l = co->cell2local[i];
         if (l >= 0) {
-            c->v = f->slots[l];
-            f->slots[l] = VAL_ERR;
+            c->v = FRAME_SLOTS(f)[l];
+            FRAME_SLOTS(f)[l] = VAL_ERR;
         }
         cells[i] = val_obj(c);
     }
@@ -374,12 +373,12 @@ static int frame_setup(VM *vm, Frame *f, Function *fn, Value *args,
     obj_incref(fn);
     f->globals = fn->globals;
     f->ip = co->ops;
-    f->init_self = VAL_NONE;
+    f->init_self = NULL;
     int nfixed = co->nlocals + co->ncells + co->nfrees;
     for (int i = 0; i < nfixed; i++)
-        f->slots[i] = VAL_ERR;
-    f->sp = f->slots + nfixed;
-    if (bind_args(vm, fn, f->slots, args, nargs, kwnames) < 0)
+        FRAME_SLOTS(f)[i] = VAL_ERR;
+    f->sp = FRAME_SLOTS(f) + nfixed;
+    if (bind_args(vm, fn, FRAME_SLOTS(f), args, nargs, kwnames) < 0)
         return -1;
     if ((co->ncells || co->nfrees) && setup_cells(vm, f, fn) < 0)
         return -1;
@@ -389,6 +388,10 @@ static int frame_setup(VM *vm, Frame *f, Function *fn, Value *args,
 /* ------------------------------------------------------------------------ */
 /* Coroutines                                                               */
 /* ------------------------------------------------------------------------ */
+
+/* FRAME_SLOTS finds a coroutine's slots right after its frame. */
+_Static_assert(offsetof(Coro, slotbuf) == offsetof(Coro, frame) + sizeof(Frame),
+               "a coroutine's slots must follow its frame");
 
 static Value coro_create(VM *vm, Function *fn, Value *args, int nargs,
                          Tuple *kwnames)
@@ -401,12 +404,10 @@ static Value coro_create(VM *vm, Function *fn, Value *args, int nargs,
         return VAL_ERR;
     c->func = fn;
     obj_incref(fn);
-    c->name = co->name;
     c->state = CORO_CREATED;
     c->internal = (co->flags & CO_INTERNAL) != 0;
     c->saved_handled = VAL_NONE;
     c->origin_line = vm_current_line(vm, NULL);
-    c->frame.slots = c->slotbuf;
     c->frame.coro = c;
     c->frame.flags = FR_CORO;
     if (frame_setup(vm, &c->frame, fn, args, nargs, kwnames) < 0) {
@@ -445,14 +446,14 @@ bool coro_destroy(VM *vm, Coro *c)
             c->hdr.refs++;
             coro_warn_never_awaited(vm, c->func->qualname
                                             ? c->func->qualname->data
-                                            : c->name->data,
+                                            : c->func->name->data,
                                     line);
             if (--c->hdr.refs > 0)
                 return false;
         } else {
             coro_warn_never_awaited(vm, c->func->qualname
                                             ? c->func->qualname->data
-                                            : c->name->data,
+                                            : c->func->name->data,
                                     0);
         }
     }
@@ -465,13 +466,12 @@ bool coro_destroy(VM *vm, Coro *c)
     return true;
 }
 
-NCoro *ncoro_new(VM *vm, const char *name, NCoroStep step)
+NCoro *ncoro_new(VM *vm, const NCoroKind *kind)
 {
     NCoro *c = obj_alloc(vm, vm->c.ncoroutine, sizeof(NCoro));
     if (!c)
         return NULL;
-    c->name = name;
-    c->step = step;
+    c->kind = kind;
     c->state = CORO_CREATED;
     c->origin_line = vm_current_line(vm, NULL);
     return c;
@@ -484,15 +484,13 @@ bool ncoro_destroy(VM *vm, NCoro *c)
         c->hdr.flags |= OF_FINALIZED;
         if (!vm->in_teardown) {
             c->hdr.refs++;
-            coro_warn_never_awaited(vm, c->name, vm_current_line(vm, NULL));
+            coro_warn_never_awaited(vm, c->kind->name, vm_current_line(vm, NULL));
             if (--c->hdr.refs > 0)
                 return false;
         } else {
-            coro_warn_never_awaited(vm, c->name, 0);
+            coro_warn_never_awaited(vm, c->kind->name, 0);
         }
     }
-    if (c->clear)
-        c->clear(c);
     decref(c->a);
     decref(c->b);
     decref(c->c);
@@ -509,7 +507,7 @@ static rt_coro_status ncoro_step(VM *vm, NCoro *c, rt_resume how, Value in,
 {
     c->awaited = true;
     c->state = CORO_RUNNING;
-    rt_coro_status st = c->step(vm, c, how, in, out, y);
+    rt_coro_status st = c->kind->step(vm, c, how, in, out, y);
     c->state = st == RT_CORO_YIELD ? CORO_SUSPENDED : CORO_DONE;
     return st;
 }
@@ -650,10 +648,10 @@ static Value call_function_nested(VM *vm, Function *fn, Value *args,
         return VAL_ERR;
     }
     f->flags = FR_ENTRY;
-    if (!IS_NONE(init_self)) {
+    if (IS_OBJ(init_self)) {
         f->flags |= FR_INIT;
-        incref(init_self);
-        f->init_self = init_self;
+        obj_incref(AS_OBJ(init_self));
+        f->init_self = AS_OBJ(init_self);
     }
     f->back = t->frame;
     t->frame = f;
@@ -1161,7 +1159,7 @@ static int run(VM *vm, VMThread *t, Value *result)
     Frame *f = t->frame;
     Value *sp = f->sp;
     uint32_t *ip = f->ip;
-    Value *slots = f->slots;
+    Value *slots = FRAME_SLOTS(f);
     Code *co = f->code;
     Value *consts = co->consts;
     uint32_t word;
@@ -1178,7 +1176,7 @@ static int run(VM *vm, VMThread *t, Value *result)
     do {                                                                     \
         sp = f->sp;                                                          \
         ip = f->ip;                                                          \
-        slots = f->slots;                                                    \
+        slots = FRAME_SLOTS(f);                                                    \
         co = f->code;                                                        \
         consts = co->consts;                                                 \
     } while (0)
@@ -1204,7 +1202,7 @@ static int run(VM *vm, VMThread *t, Value *result)
     do {                                                                     \
         if (ip < co->ops || ip >= co->ops + co->nops ||                      \
             (*ip & 0xff) >= OP__COUNT ||                                     \
-            sp > f->slots + co->nlocals + co->ncells + co->nfrees +          \
+            sp > FRAME_SLOTS(f) + co->nlocals + co->ncells + co->nfrees +          \
                      co->stacksize) {                                        \
             fprintf(stderr, "loopscope: bad ip %td in %s\n",                 \
                     ip - co->ops, co->name->data);                           \
@@ -2176,7 +2174,7 @@ next:
             if (IS_ERR(self))
                 goto call_fail;
             Value init = class_lookup(cls, vm->n.__init__);
-            if (!IS_LAYOUT(init, FUNCTION) ||
+            if (!IS_LAYOUT(init, FUNCTION) || !IS_OBJ(self) ||
                 (((Function *)AS_OBJ(init))->code->flags & CO_ASYNC) ||
                 t->depth >= RECURSION_LIMIT) {
                 decref(self);
@@ -2200,7 +2198,7 @@ next:
                     goto call_fail;
                 }
                 nf->flags = FR_INIT;
-                nf->init_self = self;
+                nf->init_self = AS_OBJ(self); /* moved */
                 while (sp > base)
                     decref(*--sp);
                 f->sp = sp;
@@ -2312,8 +2310,8 @@ next:
                 decref(v);
                 goto error;
             }
-            v = f->init_self;
-            f->init_self = VAL_NONE;
+            v = val_obj(f->init_self);
+            f->init_self = NULL;
         }
         SAVE();
         Frame *back = f->back;
@@ -2781,11 +2779,11 @@ Value vm_run_module(VM *vm, Code *code, Module *mod)
     obj_incref(code);
     f->globals = mod->dict;
     f->ip = code->ops;
-    f->init_self = VAL_NONE;
+    f->init_self = NULL;
     int nfixed = code->nlocals + code->ncells + code->nfrees;
     for (int i = 0; i < nfixed; i++)
-        f->slots[i] = VAL_ERR;
-    f->sp = f->slots + nfixed;
+        FRAME_SLOTS(f)[i] = VAL_ERR;
+    f->sp = FRAME_SLOTS(f) + nfixed;
     if (code->ncells && setup_cells(vm, f, NULL) < 0) {
         frame_clear(f);
         frame_free_mem(t, f);

@@ -86,13 +86,15 @@ static void describe_object(rt_world *w, rt_object *obj, rt_describe how,
     static const char *const states[] = {"pending", "finished", "cancelled"};
     if (rt__is_task_obj(w, obj)) {
         rt_task *t = (rt_task *)obj;
+        char nb[RT_TASK_NAME_SIZE];
+        const char *tn = rt_task_name(t, nb);
         if (how == RT_DESCRIBE_NAME || how == RT_DESCRIBE_STR)
-            snprintf(buf, size, "%s", t->name ? t->name : "Task");
+            snprintf(buf, size, "%s", tn);
         else if (how == RT_DESCRIBE_TYPE)
             snprintf(buf, size, "Task");
         else
             snprintf(buf, size, "<Task %s name='%s'>",
-                     states[t->fut.state % 3], t->name ? t->name : "");
+                     states[t->fut.state % 3], tn);
         return;
     }
     if (rt__is_future_obj(w, obj)) {
@@ -497,7 +499,7 @@ int rt_world_sleep(rt_world *w, double seconds)
         if (loop) {
             ev.loop = loop->id;
             if (loop->current) {
-                ev.task = loop->current->id;
+                ev.task = loop->current->fut.id;
                 rt__task_where(loop->current, &ev);
             }
         }

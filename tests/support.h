@@ -109,8 +109,9 @@ static inline void thost_describe(void *data, rt_value v, rt_describe how,
     }
     if (v.kind & RT_KIND_OBJECT) {
         rt_object *o = v.u.p;
+        char nb[RT_TASK_NAME_SIZE];
         if (strcmp(o->type->name, "Task") == 0)
-            snprintf(buf, size, "<Task %s>", ((rt_task *)o)->name);
+            snprintf(buf, size, "<Task %s>", rt_task_name((rt_task *)o, nb));
         else
             snprintf(buf, size, "<%s>", o->type->name);
         return;

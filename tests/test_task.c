@@ -16,6 +16,9 @@
  */
 #include "support.h"
 
+/* Room for a default task name (rt_task_name). */
+static char nb[RT_TASK_NAME_SIZE];
+
 static void test_create_and_finish(void **state)
 {
     tenv e;
@@ -23,8 +26,8 @@ static void test_create_and_finish(void **state)
     tcoro *c = tcoro_new();
     tc_return(c, rt_int(5));
     rt_task *t = tspawn(e.loop, c, NULL);
-    assert_string_equal(t->name, "Task-1");
-    assert_int_equal(t->id, 1);
+    assert_string_equal(rt_task_name(t, nb), "Task-1");
+    assert_int_equal(t->fut.id, 1);
     assert_int_equal(t->fut.obj.refs, 2); /* ours and the step handle's */
     assert_int_equal(rt_task_place_of(t), RT_PLACE_READY);
     assert_int_equal(rt_loop_ready_count(e.loop), 1);
@@ -58,14 +61,14 @@ static void test_names(void **state)
     rt_task *a = tspawn(e.loop, tcoro_new(), NULL);
     rt_task *b = tspawn(e.loop, tcoro_new(), "worker");
     rt_task *c = tspawn(e.loop, tcoro_new(), NULL);
-    assert_string_equal(a->name, "Task-1");
-    assert_string_equal(b->name, "worker");
-    assert_string_equal(c->name, "Task-2");
-    assert_int_equal(c->id, 3);
+    assert_string_equal(rt_task_name(a, nb), "Task-1");
+    assert_string_equal(rt_task_name(b, nb), "worker");
+    assert_string_equal(rt_task_name(c, nb), "Task-2");
+    assert_int_equal(c->fut.id, 3);
     assert_int_equal(rt_task_set_name(a, "renamed"), RT_OK);
-    assert_string_equal(a->name, "renamed");
+    assert_string_equal(rt_task_name(a, nb), "renamed");
     assert_int_equal(rt_task_set_name(a, "again"), RT_OK);
-    assert_string_equal(a->name, "again");
+    assert_string_equal(rt_task_name(a, nb), "again");
     run_until_idle(e.loop, 10);
     rt_task_release(a);
     rt_task_release(b);
@@ -479,7 +482,7 @@ static void test_never_retrieved_and_pending(void **state)
     c = tcoro_new();
     tc_await(c, f);
     t = tspawn(e.loop, c, NULL);
-    uint64_t id = t->id;
+    uint64_t id = t->fut.id;
     run_until_idle(e.loop, 10);
     rt_task_release(t); /* still alive: f's callback holds it */
     assert_int_equal(e.handler.calls, 1);
@@ -514,7 +517,7 @@ static void test_lifetime(void **state)
     tenv_free(&e);
 }
 
-static void count_task(rt_task *t, void *data) { (*(int *)data) += (int)t->id; }
+static void count_task(rt_task *t, void *data) { (*(int *)data) += (int)t->fut.id; }
 
 static void test_foreach_task(void **state)
 {

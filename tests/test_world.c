@@ -47,7 +47,7 @@ static void test_id_counters(void **state)
                       NULL, NULL, RT_NONE, &h);
     assert_int_equal(h->id, 1);
     rt_task *t = tspawn(e.loop, tcoro_new(), NULL);
-    assert_int_equal(t->id, 1);
+    assert_int_equal(t->fut.id, 1);
     assert_int_equal(t->fut.id, 1); /* a task's future id is its task id */
     rt_future *g;
     rt_future_new(e.loop, &g);
