@@ -455,6 +455,330 @@ static void write_event(rt__sink *s, fcache *c, const rt_event *ev)
     rt__sink_put(s, "}\n", 2);
 }
 
+enum { WRITER_BUFFER = 64 * 1024 };
+
+/* A sink over the writer's buffer, flushing into its FILE. */
+static rt__sink writer_sink(rt_trace_writer *w)
+{
+    rt__sink s = {w->buf, w->len, w->cap, w->out, &w->error, 0};
+    return s;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The writer's fast path                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* The writer formats straight into its buffer through a bare pointer, with
+ * one room check per event and one per string, instead of a checked sink
+ * call per piece: at millions of events a second, the per-piece checks,
+ * the strlen of constant keys and the copies through small memcpy calls
+ * were most of the cost. The bytes are exactly those of write_event
+ * (test_trace compares the two on many events), which stays the reference
+ * and serves rt_trace_format_event and strings too long for the buffer. */
+
+/* ",\"ev\":\"loop.create\"" and so on: the kind with its key, built by the
+ * compiler from the kind table. Each sits in a fixed-size array, so that
+ * copying it is one fixed-size copy (the writer has the room); a name too
+ * long for the array is a compiler warning. */
+enum { KEYED_MAX = 48 };
+static const char ev_keyed[RT_EV__COUNT][KEYED_MAX] = {
+#define KIND_KEYED(name, text) ",\"ev\":\"" text "\"",
+    RT_EVENT_KINDS(KIND_KEYED)
+#undef KIND_KEYED
+};
+
+static const uint8_t ev_keyed_len[RT_EV__COUNT] = {
+#define KIND_KEYED_LEN(name, text) sizeof(",\"ev\":\"" text "\"") - 1,
+    RT_EVENT_KINDS(KIND_KEYED_LEN)
+#undef KIND_KEYED_LEN
+};
+
+/* The sub-kinds with their keys: ",\"hkind\":\"step\"" and so on. */
+typedef struct keyed {
+    char s[KEYED_MAX];
+    uint8_t len;
+} keyed;
+
+#define KEYED(key, text) {",\"" key "\":\"" text "\"", sizeof(",\"" key "\":\"" text "\"") - 1},
+static const keyed hkind_keyed[] = {
+#define HKIND_KEYED(name, text) KEYED("hkind", text)
+    RT_HANDLE_KINDS(HKIND_KEYED)
+#undef HKIND_KEYED
+};
+static const keyed role_keyed[] = {
+#define ROLE_KEYED(name, text) KEYED("role", text)
+    RT_FUTURE_ROLES(ROLE_KEYED)
+#undef ROLE_KEYED
+};
+static const keyed state_keyed[] = {
+#define STATE_KEYED(name, text) KEYED("state", text)
+    RT_DONE_STATES(STATE_KEYED)
+#undef STATE_KEYED
+};
+static const keyed phase_keyed[] = {
+    KEYED("phase", "select") KEYED("phase", "timers") KEYED("phase", "ready")
+};
+#undef KEYED
+
+/* The keyed sub-kind of ev, or NULL when its value has no name (then the
+ * slow way writes "?"). */
+static const keyed *kind2_keyed(const rt_event *ev)
+{
+    unsigned k = (unsigned)ev->kind2;
+    switch (ev->kind) {
+    case RT_EV_HANDLE_SCHEDULE:
+    case RT_EV_HANDLE_RUN:
+        return k < RT_HANDLE__COUNT ? &hkind_keyed[k] : NULL;
+    case RT_EV_FUTURE_CREATE:
+    case RT_EV_TASK_SUSPEND:
+        return k < RT_ROLE__COUNT ? &role_keyed[k] : NULL;
+    case RT_EV_LOOP_PHASE:
+        return k < 3 ? &phase_keyed[k] : NULL;
+    case RT_EV_FUTURE_DONE:
+    case RT_EV_TASK_DONE:
+    case RT_EV_EXEC_DONE:
+        return k < RT_DONE__COUNT ? &state_keyed[k] : NULL;
+    default:
+        return NULL;
+    }
+}
+
+/* Room that every fixed-size piece of an event fits in: the keys, up to
+ * ten integers of at most 20 digits, two floats of at most 31 characters
+ * and a sub-kind name (the longest is well under 32 bytes). */
+enum { FAST_FIXED = 640 };
+
+/* The number of decimal digits of v: most ids and counts are small, so
+ * the comparisons come first. */
+static inline int fast_digits(uint64_t v)
+{
+    if (v < 10)
+        return 1;
+    if (v < 100)
+        return 2;
+    if (v < 1000)
+        return 3;
+    if (v < 10000)
+        return 4;
+    if (v < 100000)
+        return 5;
+    if (v < 1000000)
+        return 6;
+    int n = 7;
+    for (v /= 10000000; v; v /= 10)
+        n++;
+    return n;
+}
+
+/* Writes v in decimal at p, two digits at a time from the right; returns
+ * the end. */
+static inline char *fast_uint(char *p, uint64_t v)
+{
+    static const char pairs[201] =
+        "00010203040506070809101112131415161718192021222324252627282930313233"
+        "34353637383940414243444546474849505152535455565758596061626364656667"
+        "6869707172737475767778798081828384858687888990919293949596979899";
+    char *end = p + fast_digits(v);
+    char *q = end;
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100) * 2;
+        v /= 100;
+        *--q = pairs[d + 1];
+        *--q = pairs[d];
+    }
+    if (v >= 10) {
+        *--q = pairs[v * 2 + 1];
+        *--q = pairs[v * 2];
+    } else {
+        *--q = (char)('0' + v);
+    }
+    return end;
+}
+
+static inline char *fast_int(char *p, int64_t v)
+{
+    if (v < 0) {
+        *p++ = '-';
+        return fast_uint(p, (uint64_t)0 - (uint64_t)v);
+    }
+    return fast_uint(p, (uint64_t)v);
+}
+
+#define FAST_LIT(p, lit) (memcpy((p), lit, sizeof(lit) - 1), (p) + sizeof(lit) - 1)
+
+static inline char *fast_float(char *p, fcache *c, double v)
+{
+    if (!c->valid || memcmp(&c->v, &v, sizeof v) != 0) {
+        c->len = (uint8_t)rt_trace_float_repr(v, c->s);
+        c->v = v;
+        c->valid = true;
+    }
+    memcpy(p, c->s, sizeof c->s); /* a fixed-size copy; len bytes count */
+    return p + c->len;
+}
+
+/* Bytes that a JSON string must escape: control characters, '"', '\\'. */
+static const uint8_t needs_escape[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1,
+};
+
+/* Writes n bytes of str as a JSON string; the room (6n + 2) is there. */
+static char *fast_jstr(char *p, const char *str, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    *p++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)str[i];
+        if (!needs_escape[c]) {
+            *p++ = (char)c;
+            continue;
+        }
+        *p++ = '\\';
+        switch (c) {
+        case '"': *p++ = '"'; break;
+        case '\\': *p++ = '\\'; break;
+        case '\b': *p++ = 'b'; break;
+        case '\f': *p++ = 'f'; break;
+        case '\n': *p++ = 'n'; break;
+        case '\r': *p++ = 'r'; break;
+        case '\t': *p++ = 't'; break;
+        default:
+            *p++ = 'u';
+            *p++ = '0';
+            *p++ = '0';
+            *p++ = hex[c >> 4];
+            *p++ = hex[c & 15];
+        }
+    }
+    *p++ = '"';
+    return p;
+}
+
+/* Flushes the writer's buffer up to p; returns the buffer's start. */
+static char *fast_flush(rt_trace_writer *w, char *p)
+{
+    rt__sink s = writer_sink(w);
+    s.len = (size_t)(p - w->buf);
+    rt__sink_flush(&s);
+    return w->buf;
+}
+
+/* Writes a string field (key and value) with FAST_FIXED room left after
+ * it; a string too long for the buffer goes through the sink in pieces. */
+static char *fast_str_field(rt_trace_writer *w, char *p, const char *key,
+                            size_t klen, const char *v)
+{
+    size_t n = strlen(v);
+    size_t need = klen + 6 * n + 2 + FAST_FIXED;
+    if ((size_t)(w->buf + w->cap - p) < need)
+        p = fast_flush(w, p);
+    memcpy(p, key, klen);
+    p += klen;
+    if (need <= w->cap)
+        return fast_jstr(p, v, n);
+    rt__sink s = writer_sink(w);
+    s.len = (size_t)(p - w->buf);
+    rt__sink_json_string(&s, v, n);
+    rt__sink_flush(&s); /* leaves the whole buffer for what follows */
+    return w->buf + s.len;
+}
+
+#define FAST_STR(w, p, lit, v)                                               \
+    do {                                                                     \
+        if ((v) && *(v))                                                     \
+            (p) = fast_str_field((w), (p), lit, sizeof(lit) - 1, (v));       \
+    } while (0)
+
+#define FAST_ID(p, lit, v)                                                   \
+    do {                                                                     \
+        if (v) {                                                             \
+            (p) = FAST_LIT((p), lit);                                        \
+            (p) = fast_uint((p), (v));                                       \
+        }                                                                    \
+    } while (0)
+
+/* write_event into the writer's own buffer. */
+static void write_event_fast(rt_trace_writer *w, const rt_event *ev)
+{
+    if ((unsigned)ev->kind >= RT_EV__COUNT) {
+        rt__sink s = writer_sink(w);
+        write_event(&s, w->fcache, ev);
+        w->len = s.len;
+        return;
+    }
+    char *p = w->buf + w->len;
+    if (w->cap - w->len < FAST_FIXED)
+        p = fast_flush(w, p);
+    uint32_t keys = kind_keys[ev->kind];
+    fcache *c = w->fcache;
+    p = FAST_LIT(p, "{\"seq\":");
+    p = fast_uint(p, ev->seq);
+    p = FAST_LIT(p, ",\"t\":");
+    p = fast_float(p, &c[0], ev->t);
+    memcpy(p, ev_keyed[ev->kind], KEYED_MAX);
+    p += ev_keyed_len[ev->kind];
+#define HAS(x) (keys & (1u << RT_TKEY_##x))
+    if (HAS(LOOP))
+        FAST_ID(p, ",\"loop\":", ev->loop);
+    if (HAS(TASK))
+        FAST_ID(p, ",\"task\":", ev->task);
+    if (HAS(FUT))
+        FAST_ID(p, ",\"fut\":", ev->future);
+    if (HAS(HANDLE))
+        FAST_ID(p, ",\"handle\":", ev->handle);
+    if (HAS(JOB))
+        FAST_ID(p, ",\"job\":", ev->job);
+    if (HAS(EXECUTOR))
+        FAST_ID(p, ",\"executor\":", ev->executor);
+    if (HAS(WORKER) && ev->worker >= 0) {
+        p = FAST_LIT(p, ",\"worker\":");
+        p = fast_int(p, ev->worker);
+    }
+    if (HAS(PEER))
+        FAST_ID(p, ",\"peer\":", ev->peer);
+    if (HAS(LINE) && ev->line) {
+        p = FAST_LIT(p, ",\"line\":");
+        p = fast_int(p, ev->line);
+    }
+    if (HAS(FUNC))
+        FAST_STR(w, p, ",\"func\":", ev->func);
+    if (HAS(KIND2)) {
+        const keyed *k = kind2_keyed(ev);
+        if (k) {
+            memcpy(p, k->s, KEYED_MAX);
+            p += k->len;
+        } else {
+            const char *key = rt_trace_kind2_key(ev->kind);
+            size_t klen = strlen(key);
+            *p++ = ',';
+            *p++ = '"';
+            memcpy(p, key, klen);
+            p += klen;
+            p = FAST_LIT(p, "\":\"?\"");
+        }
+    }
+    if (HAS(N) && ev->n) {
+        p = FAST_LIT(p, ",\"n\":");
+        p = fast_int(p, ev->n);
+    }
+    if (HAS(WHEN) && ev->when != 0) {
+        p = FAST_LIT(p, ",\"when\":");
+        p = fast_float(p, &c[1], ev->when);
+    }
+    if (HAS(NAME))
+        FAST_STR(w, p, ",\"name\":", ev->name);
+    if (HAS(TYPE))
+        FAST_STR(w, p, ",\"type\":", ev->type);
+    if (HAS(TEXT))
+        FAST_STR(w, p, ",\"text\":", ev->text);
+#undef HAS
+    *p++ = '}';
+    *p++ = '\n';
+    w->len = (size_t)(p - w->buf);
+}
+
 size_t rt_trace_format_event(const rt_event *ev, char *buf, size_t size)
 {
     rt__sink s = {buf, 0, size ? size - 1 : 0, NULL, NULL, 0};
@@ -469,13 +793,6 @@ size_t rt_trace_format_event(const rt_event *ev, char *buf, size_t size)
 /* The writer                                                               */
 /* ------------------------------------------------------------------------ */
 
-enum { WRITER_BUFFER = 64 * 1024 };
-
-static rt__sink writer_sink(rt_trace_writer *w)
-{
-    rt__sink s = {w->buf, w->len, w->cap, w->out, &w->error, 0};
-    return s;
-}
 
 int rt_trace_writer_open(rt_trace_writer *w, FILE *out, rt_trace_format format,
                          const char *scenario, const char *source,
@@ -525,12 +842,13 @@ void rt_trace_writer_event(rt_trace_writer *w, const rt_event *ev)
 {
     if (!w->buf || w->ended)
         return;
-    rt__sink s = writer_sink(w);
-    if (w->format == RT_TRACE_CHROME)
+    if (w->format == RT_TRACE_CHROME) {
+        rt__sink s = writer_sink(w);
         rt__chrome_event(w, &s, ev);
-    else
-        write_event(&s, w->fcache, ev);
-    w->len = s.len;
+        w->len = s.len;
+    } else {
+        write_event_fast(w, ev);
+    }
     w->count++;
     w->last_seq = ev->seq;
     w->last_t = ev->t;

@@ -1,7 +1,9 @@
 /*
  * bench.c - `loopscope bench`: microbenchmarks of the runtime core with
  * native C coroutines, each printed next to the same figure measured on
- * CPython in the same run (bench/micro_cpython.py).
+ * CPython in the same run (bench/micro_cpython.py), then the window's
+ * figures (sim_bench_frames) with their goals. `loopscope bench
+ * --scenarios` is another set of figures, in bench_scenarios.c.
  *
  * One line per figure: `name: value unit (cpython VALUE unit, xRATIO)`,
  * where RATIO says how many times faster (or smaller) loopscope is. Every
@@ -22,6 +24,9 @@
 
 #include "bench.h"
 #include "rt.h"
+#ifdef LOOPSCOPE_WITH_SDL
+#include "window.h"
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Native coroutines                                                        */
@@ -332,15 +337,23 @@ typedef struct figure {
     double cpython; /* < 0: not measured */
 } figure;
 
+const char *sim_bench_home(void)
+{
+    const char *home = getenv("LOOPSCOPE_HOME");
+    if (home && *home)
+        return home;
+#ifdef LOOPSCOPE_SOURCE_DIR
+    return LOOPSCOPE_SOURCE_DIR;
+#else
+    return NULL;
+#endif
+}
+
 /* Runs bench/micro_cpython.py and reads its `name: value unit` lines into
  * the figures. Returns false when python3 or the script is missing. */
 static bool run_cpython(figure *figs, bool quick, char *why, size_t size)
 {
-    const char *home = getenv("LOOPSCOPE_HOME");
-#ifdef LOOPSCOPE_SOURCE_DIR
-    if (!home || !*home)
-        home = LOOPSCOPE_SOURCE_DIR;
-#endif
+    const char *home = sim_bench_home();
     if (!home) {
         snprintf(why, size, "LOOPSCOPE_HOME is not set");
         return false;
@@ -377,10 +390,64 @@ static bool run_cpython(figure *figs, bool quick, char *why, size_t size)
 static void usage(FILE *out)
 {
     fputs("usage: loopscope bench [--quick] [--no-cpython]\n"
+          "       loopscope bench --scenarios [--quick] [--no-cpython] "
+          "[--reps N]\n"
           "Runtime microbenchmarks, each compared with CPython (python3\n"
           "bench/micro_cpython.py, found through LOOPSCOPE_HOME or the source\n"
-          "tree). --quick: small workloads, for a smoke test.\n",
+          "tree), then the window's figures. --quick: small workloads, for a\n"
+          "smoke test. --scenarios: whole scenario files against CPython and\n"
+          "the cost of tracing instead (see loopscope bench --scenarios -h).\n",
           out);
+}
+
+/* Window figure goals (issue 5 point 6): at most this many ms. */
+static const struct {
+    const char *name;
+    double goal;
+} window_goals[] = {
+    {"frame_ms_1000_tasks", 8.0},
+    {"seek_ms_100k_events", 50.0},
+};
+
+/* Prints the window's figures (sim_bench_frames) and a verdict on each
+ * goal, or a note when this build or this machine cannot draw. */
+static void window_figures(bool quick)
+{
+#ifdef LOOPSCOPE_WITH_SDL
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    int rc = mem ? sim_bench_frames(mem) : 1;
+    if (mem)
+        fclose(mem);
+    if (text)
+        fputs(text, stdout);
+    if (rc != 0)
+        printf("note: no window figures (SDL cannot render offscreen "
+               "here)\n");
+    for (size_t i = 0; rc == 0 && i < sizeof window_goals /
+                                            sizeof window_goals[0]; i++) {
+        const char *name = window_goals[i].name;
+        size_t n = strlen(name);
+        const char *p = text;
+        while (p && (strncmp(p, name, n) != 0 || p[n] != ':')) {
+            p = strchr(p, '\n');
+            p = p ? p + 1 : NULL;
+        }
+        double v = p ? strtod(p + n + 1, NULL) : -1;
+        printf("goal %s: %.3f ms, goal <= %g ms: %s\n", name, v,
+               window_goals[i].goal,
+               v < 0   ? "not measured"
+               : quick ? "not judged (--quick)"
+               : v <= window_goals[i].goal ? "met"
+                                           : "MISSED");
+    }
+    free(text);
+#else
+    (void)quick;
+    printf("note: no window figures (this loopscope was built without SDL: "
+           "LOOPSCOPE_WITH_SDL=OFF)\n");
+#endif
 }
 
 static double best_of(int reps, double (*fn)(int), int arg)
@@ -405,11 +472,14 @@ static double best_of2(int reps, double (*fn)(int, int), int a, int b)
     return best;
 }
 
-/* `loopscope bench [--quick] [--no-cpython]`. Exit status 0, or 2 on bad
- * arguments. */
+/* `loopscope bench [--quick] [--no-cpython]`, or with --scenarios
+ * sim_bench_scenarios_main. Exit status 0, or 2 on bad arguments. */
 int sim_bench_main(int argc, char **argv)
 {
     bool quick = false, cpython = true;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--scenarios") == 0)
+            return sim_bench_scenarios_main(argc, argv);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) {
             quick = true;
@@ -458,6 +528,8 @@ int sim_bench_main(int argc, char **argv)
     }
     if (!have_cpython)
         printf("note: no CPython comparison (%s)\n", why);
+    fflush(stdout);
+    window_figures(quick);
     if (quick)
         printf("note: --quick workloads are too small for meaningful "
                "figures\n");

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rt.h"
 #include "sim.h"
@@ -137,8 +138,131 @@ static int trace_usage(const char *msg, const char *arg)
         fputc('\n', stderr);
     }
     fputs("usage: loopscope trace FILE.py [-o OUT] [--format jsonl|chrome] "
-          "[--check GOLDEN.jsonl] [--real-time]\n", stderr);
+          "[--check GOLDEN.jsonl] [--real-time] [--stats]\n", stderr);
     return RT_EXIT_BAD_INPUT;
+}
+
+/* A trace written while the scenario runs (`loopscope trace` without
+ * --check): every event goes from the runtime's hook straight to the
+ * writer, so a run of millions of events costs no memory for them and no
+ * second pass. The output file and the writer are opened at the first
+ * event, so that a scenario that cannot start (a syntax error) leaves no
+ * file and no header behind, as when the trace was written after the run;
+ * the bytes are the same as rt_trace_export of the run kept in memory. */
+typedef struct stream {
+    rt_trace_writer w;      /* the writer, open once `opened` is set */
+    const char *out_path;   /* the file to write, or NULL for stdout */
+    FILE *out;              /* the open output (stdout or out_path) */
+    rt_trace_format format; /* jsonl or chrome */
+    const char *name;       /* the scenario's file name, for the header */
+    const char *src;        /* its text (borrowed), hashed into the header */
+    size_t len;             /* bytes in src */
+    rt_clock_mode clock;    /* the run's clock, for the header */
+    bool opened;            /* the first event came and the writer is open */
+    int open_errno;         /* fopen failed at the first event: its errno */
+    int open_rc;            /* rt_trace_writer_open failed: its code */
+} stream;
+
+/* The run's event hook: opens the output at the first event, then hands
+ * each event to the writer. After a failed open, events are dropped and
+ * the failure is reported once the run is over. */
+static void stream_hook(void *data, const rt_event *ev)
+{
+    stream *st = data;
+    if (!st->opened) {
+        if (st->open_errno || st->open_rc)
+            return;
+        st->out = stdout;
+        if (st->out_path && !(st->out = fopen(st->out_path, "w"))) {
+            st->open_errno = errno ? errno : EIO;
+            return;
+        }
+        st->open_rc = rt_trace_writer_open(&st->w, st->out, st->format,
+                                           st->name, st->src, st->len,
+                                           st->clock);
+        if (st->open_rc) {
+            if (st->out != stdout)
+                fclose(st->out);
+            st->out = NULL;
+            return;
+        }
+        st->opened = true;
+    }
+    rt_trace_writer_event(&st->w, ev);
+}
+
+static double wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* `loopscope trace FILE.py [-o OUT] [--format F]`: runs the scenario with
+ * its events streamed to OUT (stdout when NULL). The scenario's own output
+ * goes to stdout when the trace goes to a file, else to stderr, so the two
+ * never mix. With `stats`, one line on stderr tells how many events were
+ * written and how fast. Returns the run's exit status, or 2 when the
+ * scenario could not be read or the trace could not be written. */
+static int stream_trace(const char *path, bool real_time, const char *out_path,
+                        rt_trace_format format, bool stats)
+{
+    stream st = {0};
+    size_t len = 0;
+    char *src = slurp(path, &len);
+    if (!src) {
+        fprintf(stderr, "loopscope: cannot read '%s': %s\n", path,
+                strerror(errno));
+        return RT_EXIT_BAD_INPUT;
+    }
+    st.out_path = out_path;
+    st.format = format;
+    st.name = base_name(path);
+    st.src = src;
+    st.len = len;
+    st.clock = real_time ? RT_CLOCK_REAL : RT_CLOCK_VIRTUAL;
+    rt_scenario_options o = {0};
+    o.path = path;
+    o.real_time = real_time;
+    o.hook = stream_hook;
+    o.hook_data = &st;
+    o.out = out_path ? stdout : stderr;
+    o.err = stderr;
+    double t0 = wall_seconds();
+    int status = rt_scenario_run(&o);
+    double dt = wall_seconds() - t0;
+    free(src);
+    if (st.open_errno) {
+        fprintf(stderr, "loopscope trace: cannot write '%s': %s\n", out_path,
+                strerror(st.open_errno));
+        return RT_EXIT_BAD_INPUT;
+    }
+    if (st.open_rc) {
+        fprintf(stderr, "loopscope trace: cannot start the trace: %s\n",
+                rt_strerror(st.open_rc));
+        return RT_EXIT_BAD_INPUT;
+    }
+    if (!st.opened)
+        return status; /* the scenario did not start: its error is printed */
+    /* A run cut short without a run.end stays cut short, as in
+     * rt_trace_export: close must not invent an end. */
+    st.w.ended = true;
+    uint64_t count = st.w.count;
+    int w = rt_trace_writer_close(&st.w, status, "");
+    if (st.out != stdout && fclose(st.out) != 0 && !w)
+        w = RT_EIO;
+    if (w) {
+        fprintf(stderr, "loopscope trace: writing the trace failed: %s\n",
+                rt_strerror(w));
+        return RT_EXIT_BAD_INPUT;
+    }
+    if (stats)
+        fprintf(stderr,
+                "loopscope trace: %llu events in %.3f s (%.2f million "
+                "events/s)\n",
+                (unsigned long long)count, dt,
+                dt > 0 ? (double)count / dt / 1e6 : 0.0);
+    return status;
 }
 
 int sim_trace_main(int argc, char **argv)
@@ -148,16 +272,18 @@ int sim_trace_main(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"check", required_argument, NULL, 'c'},
         {"real-time", no_argument, NULL, 'r'},
+        {"stats", no_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *out_path = NULL, *golden = NULL;
     rt_trace_format format = RT_TRACE_JSONL;
-    bool real_time = false;
+    bool real_time = false, stats = false;
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+    /* Options may come before or after FILE.py (GNU getopt permutes). */
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'o':
             out_path = optarg;
@@ -177,6 +303,9 @@ int sim_trace_main(int argc, char **argv)
         case 'r':
             real_time = true;
             break;
+        case 's':
+            stats = true;
+            break;
         case 'h':
             trace_usage(NULL, NULL);
             return RT_EXIT_OK;
@@ -193,50 +322,33 @@ int sim_trace_main(int argc, char **argv)
     if (!sim_is_scenario(path))
         return trace_usage("'%s' is not a scenario (a .py file)", path);
 
-    /* With --check, the scenario's own output would only be noise. With
-     * the trace on stdout, it goes to stderr so the two do not mix. */
+    if (!golden)
+        return stream_trace(path, real_time, out_path, format, stats);
+
+    /* With --check, the scenario's own output would only be noise, and
+     * the whole run is kept in memory to be compared event by event. */
     FILE *devnull = fopen("/dev/null", "w");
-    FILE *sout = golden ? devnull : (out_path ? stdout : stderr);
     rt_trace *tr = NULL;
     int status = 0;
-    int rc = sim_run_to_trace(path, real_time, sout ? sout : stderr, stderr,
-                              &tr, &status);
+    int rc = sim_run_to_trace(path, real_time, devnull ? devnull : stderr,
+                              stderr, &tr, &status);
     if (devnull)
         fclose(devnull);
     if (rc)
         return rc;
-    if (golden) {
-        rt_trace *g = NULL;
-        rt_trace_error err;
-        if (rt_trace_read(golden, 0, &g, &err) != 0) {
-            rt_trace_error_print(&err, stderr);
-            rt_trace_free(tr);
-            return RT_EXIT_BAD_INPUT;
-        }
-        int diff = rt_trace_compare(g, tr, stdout);
-        if (!diff)
-            printf("trace matches %s (%zu events)\n", golden, tr->len);
-        rt_trace_free(g);
-        rt_trace_free(tr);
-        return diff ? 1 : RT_EXIT_OK;
-    }
-    FILE *out = stdout;
-    if (out_path && !(out = fopen(out_path, "w"))) {
-        fprintf(stderr, "loopscope trace: cannot write '%s': %s\n", out_path,
-                strerror(errno));
+    rt_trace *g = NULL;
+    rt_trace_error err;
+    if (rt_trace_read(golden, 0, &g, &err) != 0) {
+        rt_trace_error_print(&err, stderr);
         rt_trace_free(tr);
         return RT_EXIT_BAD_INPUT;
     }
-    int w = rt_trace_export(tr, out, format);
-    if (out != stdout && fclose(out) != 0)
-        w = RT_EIO;
+    int diff = rt_trace_compare(g, tr, stdout);
+    if (!diff)
+        printf("trace matches %s (%zu events)\n", golden, tr->len);
+    rt_trace_free(g);
     rt_trace_free(tr);
-    if (w) {
-        fprintf(stderr, "loopscope trace: writing the trace failed: %s\n",
-                rt_strerror(w));
-        return RT_EXIT_BAD_INPUT;
-    }
-    return status;
+    return diff ? 1 : RT_EXIT_OK;
 }
 
 /* ------------------------------------------------------------------------ */

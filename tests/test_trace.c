@@ -225,6 +225,97 @@ static void test_format_event(void **state)
     assert_memory_equal(small, want, 9);
 }
 
+/* A random string for the comparison below: empty, short names, every
+ * byte that needs escaping, UTF-8, and now and then one longer than the
+ * writer's buffer (64 KiB), which takes the writer's slow way. */
+static const char *random_string(uint64_t *seed, char *buf, size_t size)
+{
+    *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    unsigned r = (unsigned)(*seed >> 33);
+    switch (r % 8) {
+    case 0: return NULL;
+    case 1: return "";
+    case 2: return "Task-17";
+    case 3: return "a \"q\" \\ \n\t\x01\x1f h\xc3\xa9 \x7f";
+    default: break;
+    }
+    size_t n = r % 7 == 0 ? 70000 + r % 5000 : r % 40;
+    if (n >= size)
+        n = size - 1;
+    for (size_t i = 0; i < n; i++) {
+        *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        unsigned char c = (unsigned char)(*seed >> 40);
+        buf[i] = (char)(c ? c : 'x');
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* The writer formats straight into its buffer by a fast path of its own;
+ * its lines must be byte for byte those of rt_trace_format_event, the
+ * reference, for every kind and every shape of field. */
+static void test_writer_matches_format(void **state)
+{
+    (void)state;
+    enum { N = 20000, BIG = 80000 };
+    static const double floats[] = {0.0, -0.0, 1e-05, 0.1, 0.30000000000000004, 2.0,
+                                    1e16, 123456.789, -3.5, 1e300, NAN, INFINITY};
+    static char sbuf[4][BIG];
+    rt_event *evs = calloc(N, sizeof *evs);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    rt_trace_writer w;
+    assert_int_equal(rt_trace_writer_open(&w, f, RT_TRACE_JSONL, "x.py", "", 0,
+                                          RT_CLOCK_VIRTUAL), 0);
+    uint64_t seed = 42;
+    for (size_t i = 0; i < N; i++) {
+        rt_event *e = &evs[i];
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint64_t r = seed >> 16;
+        e->kind = (rt_event_kind)(r % (RT_EV__COUNT - 1)); /* not run.end */
+        e->seq = i * (r % 3 == 0 ? 1000003 : 1);
+        e->t = floats[(r >> 8) % 12];
+        e->when = floats[(r >> 12) % 12];
+        e->loop = (r >> 16) % 3;
+        e->task = (r >> 18) % 5 == 0 ? UINT64_MAX : (r >> 20) % 100000;
+        e->future = (r >> 22) % 1000;
+        e->handle = (r >> 24) % 10000000;
+        e->job = (r >> 26) % 4;
+        e->executor = (r >> 28) % 2;
+        e->peer = (r >> 30) % 7;
+        e->worker = (int)((r >> 32) % 4) - 1;
+        e->line = (int)((r >> 34) % 2000) - 3;
+        e->kind2 = (int)((r >> 40) % 12) - 1; /* some out of range */
+        e->n = (r >> 44) % 4 == 0 ? INT64_MIN : (int64_t)((r >> 46) % 100000) - 50;
+        e->func = random_string(&seed, sbuf[0], BIG);
+        e->name = random_string(&seed, sbuf[1], BIG);
+        e->type = random_string(&seed, sbuf[2], BIG);
+        e->text = random_string(&seed, sbuf[3], BIG);
+        /* The strings live in shared buffers: format now, compare later. */
+        char probe[1];
+        size_t need = rt_trace_format_event(e, probe, sizeof probe) + 1;
+        char *line = malloc(need);
+        assert_int_equal(rt_trace_format_event(e, line, need), need - 1);
+        rt_trace_writer_event(&w, e);
+        evs[i].text = line; /* keep the reference line */
+    }
+    assert_int_equal(rt_trace_writer_close(&w, 0, "ok"), 0);
+    fclose(f);
+    const char *p = strchr(text, '\n') + 1; /* past the header */
+    for (size_t i = 0; i < N; i++) {
+        const char *want = evs[i].text;
+        size_t n = strlen(want);
+        if (strncmp(p, want, n) != 0)
+            fail_msg("event %zu differs:\n got %.200s\nwant %.200s", i, p, want);
+        p += n;
+        free((char *)evs[i].text);
+    }
+    assert_true(strncmp(p, "{\"seq\":", 7) == 0 && strstr(p, "\"ev\":\"run.end\""));
+    free(evs);
+    free(text);
+}
+
 /* ------------------------------------------------------------------------ */
 /* The reader's errors                                                      */
 /* ------------------------------------------------------------------------ */
@@ -620,6 +711,7 @@ int main(void)
         cmocka_unit_test(test_float_repr),
         cmocka_unit_test(test_writer),
         cmocka_unit_test(test_format_event),
+        cmocka_unit_test(test_writer_matches_format),
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_reader_errors),
         cmocka_unit_test(test_reader_error_columns),
