@@ -99,6 +99,23 @@ static bool find_line(const rt_diags *d, int line, size_t *start, size_t *end)
     return true;
 }
 
+/* The length of the valid UTF-8 sequence at p (a lead byte >= 0x80), or
+ * 0 when it is not one. */
+static size_t utf8_sequence(const char *p, size_t avail)
+{
+    unsigned char c = (unsigned char)p[0];
+    size_t n = c >= 0xC2 && c <= 0xDF   ? 2
+               : c >= 0xE0 && c <= 0xEF ? 3
+               : c >= 0xF0 && c <= 0xF4 ? 4
+                                        : 0;
+    if (!n || n > avail)
+        return 0;
+    for (size_t k = 1; k < n; k++)
+        if (((unsigned char)p[k] & 0xC0) != 0x80)
+            return 0;
+    return n;
+}
+
 /* Prints one error: the location line, then the source line and caret
  * when the line exists. */
 static void print_one(const rt_diags *d, const rt_diag *e, FILE *out)
@@ -140,10 +157,25 @@ static void print_one(const rt_diags *d, const rt_diag *e, FILE *out)
                 fputc(' ', out);
                 width++;
             }
+        } else if (c < 0x20 || c == 0x7f) {
+            /* A control character (a NUL byte...) would garble the
+             * terminal: show it as '?', in its column. */
+            fputc('?', out);
+            width++;
+        } else if (c >= 0x80) {
+            size_t n = utf8_sequence(s + i, end - i);
+            if (n) {
+                fwrite(s + i, 1, n, out);
+                width++;
+                /* The continuation bytes start no character. */
+                i += n - 1;
+            } else if (lx_starts_char(c)) {
+                fputc('?', out); /* not UTF-8: one mark per byte */
+                width++;
+            }
         } else {
             fputc(c, out);
-            if (lx_starts_char(c))
-                width++;
+            width++;
         }
     }
     fputc('\n', out);

@@ -418,8 +418,12 @@ static char *read_file(const char *path, size_t *len, char *why, size_t n)
     }
     size_t cap = 4096, used = 0;
     char *buf = rt_malloc(cap);
+    int read_errno = 0;
     while (buf) {
+        errno = 0;
         size_t got = fread(buf + used, 1, cap - used - 1, f);
+        if (got == 0 && ferror(f))
+            read_errno = errno;
         used += got;
         if (got == 0)
             break;
@@ -443,7 +447,7 @@ static char *read_file(const char *path, size_t *len, char *why, size_t n)
     bool err = ferror(f);
     fclose(f);
     if (buf && err) {
-        snprintf(why, n, "read error");
+        snprintf(why, n, "%s", read_errno ? strerror(read_errno) : "read error");
         rt_free(buf);
         return NULL;
     }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "rt.h"
@@ -215,6 +216,19 @@ static int stream_trace(const char *path, bool real_time, const char *out_path,
                 strerror(errno));
         return RT_EXIT_BAD_INPUT;
     }
+    /* Fail before running when OUT cannot be written (without truncating
+     * it: a scenario that does not compile leaves it as it was). */
+    bool existed = out_path && access(out_path, F_OK) == 0;
+    if (out_path) {
+        FILE *probe = fopen(out_path, "a");
+        if (!probe) {
+            fprintf(stderr, "loopscope trace: cannot write '%s': %s\n",
+                    out_path, strerror(errno));
+            free(src);
+            return RT_EXIT_BAD_INPUT;
+        }
+        fclose(probe);
+    }
     st.out_path = out_path;
     st.format = format;
     st.name = base_name(path);
@@ -242,8 +256,12 @@ static int stream_trace(const char *path, bool real_time, const char *out_path,
                 rt_strerror(st.open_rc));
         return RT_EXIT_BAD_INPUT;
     }
-    if (!st.opened)
-        return status; /* the scenario did not start: its error is printed */
+    if (!st.opened) {
+        /* The scenario did not start: its error is printed. */
+        if (out_path && !existed)
+            unlink(out_path);
+        return status;
+    }
     /* A run cut short without a run.end stays cut short, as in
      * rt_trace_export: close must not invent an end. */
     st.w.ended = true;
