@@ -1292,18 +1292,29 @@ static Value schedule(VM *vm, Value *args, int nargs, Tuple *kw,
                       const char *method, int when_kind)
 {
     int nkw = kw ? (int)kw->len : 0, npos = nargs - nkw;
+    /* The messages name the method as CPython's Python code does. */
     for (int i = 0; i < nkw; i++)
         if (!str_eq_cstr(AS_STR(kw->items[i]), "context"))
             return vm_raise_new(vm, vm->c.TypeError,
-                                "%s() got an unexpected keyword argument '%s'",
+                                "BaseEventLoop.%s() got an unexpected keyword "
+                                "argument '%s'",
                                 method, AS_STR(kw->items[i])->data);
-    int first = when_kind ? 2 : 1;
-    if (npos < first + 1)
+    bool timed = when_kind == 1 || when_kind == 2;
+    int first = timed ? 2 : 1;
+    if (npos < first + 1) {
+        const char *when_name = when_kind == 1 ? "delay" : "when";
+        if (npos == 1 && timed)
+            return vm_raise_new(vm, vm->c.TypeError,
+                                "BaseEventLoop.%s() missing 2 required "
+                                "positional arguments: '%s' and 'callback'",
+                                method, when_name);
         return vm_raise_new(vm, vm->c.TypeError,
-                            "%s() missing required argument", method);
+                            "BaseEventLoop.%s() missing 1 required positional "
+                            "argument: 'callback'", method);
+    }
     LoopObj *lo = LSELF;
     double when = 0;
-    if (when_kind) {
+    if (timed) {
         Value w = args[1];
         if (IS_NONE(w))
             return vm_raise_new(vm, vm->c.TypeError, when_kind == 1
