@@ -841,6 +841,31 @@ static Value exc_add_note(VM *vm, Value *args, int nargs, Tuple *kw)
     return list_append(vm, AS_LIST(e->notes), a[1]) < 0 ? VAL_ERR : VAL_NONE;
 }
 
+/* The entries visible to Python code (the prelude's frames are not). */
+Value exc_traceback(VM *vm, Exc *e)
+{
+    Value next = VAL_NONE;
+    /* tb[0] is where it was raised: the end of the tb_next chain. */
+    for (int i = 0; i < e->ntb; i++) {
+        if (e->tb[i].code->flags & CO_INTERNAL)
+            continue;
+        Instance *tb = obj_alloc(vm, vm->c.traceback, sizeof(Instance));
+        Dict *d = tb ? dict_new(vm) : NULL;
+        if (!tb || !d) {
+            obj_decref(tb);
+            decref(next);
+            return VAL_ERR;
+        }
+        tb->dict = d;
+        dict_set_cstr(vm, d, "tb_lineno", val_int(e->tb[i].line));
+        dict_set_cstr(vm, d, "tb_next", next);
+        dict_set_cstr(vm, d, "tb_frame", VAL_NONE);
+        decref(next);
+        next = val_obj(tb);
+    }
+    return next;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Exception groups: split, subgroup, derive, and except*                   */
 /* ------------------------------------------------------------------------ */

@@ -179,7 +179,7 @@ static int make_classes(VM *vm)
         {"property", LAYOUT_PROPERTY, sizeof(Property), "builtins"},
         {"staticmethod", LAYOUT_STATICMETHOD, sizeof(Wrapper), "builtins"},
         {"classmethod", LAYOUT_CLASSMETHOD, sizeof(Wrapper), "builtins"},
-        {"traceback", LAYOUT_TRACEBACK, sizeof(Instance), "builtins"},
+        {"traceback", LAYOUT_OBJECT, sizeof(Instance), "builtins"},
         {"list_iterator", LAYOUT_ITER, sizeof(Iter), "builtins"},
         {"tuple_iterator", LAYOUT_ITER, sizeof(Iter), "builtins"},
         {"range_iterator", LAYOUT_ITER, sizeof(Iter), "builtins"},

@@ -944,6 +944,10 @@ Value exc_from_raise_operand(VM *vm, Value v);
 int exc_set_cause(VM *vm, Value exc, Value cause);
 /* except X: does exc match X (a class or tuple of classes)? 1/0/-1. */
 int exc_matches_spec(VM *vm, Value exc, Value spec);
+/* exc.__traceback__: traceback objects (tb_lineno, tb_next, tb_frame as
+ * None), outermost frame first, made on demand; none before it was
+ * raised. */
+Value exc_traceback(VM *vm, Exc *e);
 /* except*: splits exc by the clause's type into *match (a group, or none)
  * and *rest (what is left: a group, the naked exception, or none). */
 int exc_star_match(VM *vm, Value exc, Value type, Value *match, Value *rest);

@@ -1678,7 +1678,7 @@ static Value special_attr(VM *vm, Value v, Str *name)
         if (name == vm->n.__suppress_context__)
             return val_bool(e->suppress_context);
         if (name == vm->n.__traceback__)
-            return VAL_NONE;
+            return exc_traceback(vm, e);
         if (str_eq_cstr(name, "__notes__") && !IS_NONE(e->notes)) {
             incref(e->notes);
             return e->notes;
