@@ -162,7 +162,7 @@ void rt_handle_cancel(rt_handle *h)
     h->cancelled = true;
     if (h->timer && h->scheduled)
         loop->ncancelled++;
-    if (loop->w->hook && !loop->freed) {
+    if (loop->w->hook && !loop->freed && h->fn) {
         rt_event ev = rt_event_init(h->timer ? RT_EV_TIMER_CANCEL
                                              : RT_EV_HANDLE_CANCEL);
         ev.loop = loop->id;
@@ -868,6 +868,9 @@ static int run_once(rt_loop *loop)
             continue;
         }
         h->fn(loop, h);
+        /* It ran: a later cancel() only marks it (no event, as nothing is
+         * left to skip). */
+        h->fn = NULL;
         rt_handle_release(h);
         if (loop->exit_pending) {
             loop->exit_pending = false;

@@ -933,10 +933,12 @@ static void default_handler(VM *vm, Dict *ctx)
     fflush(vm->err);
 }
 
-/* Calls the loop's handler (or the default) with a Python context. */
-static void call_handler(VM *vm, LoopObj *lo, Dict *ctx)
+/* Calls the loop's handler (or the default) with a Python context.
+ * `emit`: report the call as exc.handler (a call from scenario code; the
+ * core reports its own calls before they reach aio_exception_handler). */
+static void call_handler(VM *vm, LoopObj *lo, Dict *ctx, bool emit)
 {
-    if (vm->tracing) {
+    if (vm->tracing && emit) {
         rt_event ev = {0};
         ev.kind = RT_EV_EXC_HANDLER;
         ev.worker = -1;
@@ -1012,7 +1014,7 @@ void aio_exception_handler(void *data, rt_loop *loop,
     t->exc = VAL_NONE;
     Dict *d = context_dict(vm, ctx);
     if (d) {
-        call_handler(vm, lo, d);
+        call_handler(vm, lo, d, false);
         obj_decref(d);
     }
     if (!IS_NONE(t->exc) && !vm->pending_exit)
@@ -1426,7 +1428,7 @@ static Value l_call_exception_handler(VM *vm, Value *args, int nargs,
         return VAL_ERR;
     if (!IS_DICT(a[1]))
         return vm_raise_new(vm, vm->c.TypeError, "context must be a dict");
-    call_handler(vm, LSELF, AS_DICT(a[1]));
+    call_handler(vm, LSELF, AS_DICT(a[1]), true);
     return vm_has_exc(vm) ? VAL_ERR : VAL_NONE;
 }
 
