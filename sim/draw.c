@@ -1558,14 +1558,17 @@ static void draw_status(frame *f)
         snprintf(buf, sizeof buf, "%s", v->status);
         col = t->text;
     } else if (v->live_running && v->live_idle > 1.0) {
-        char nb[32];
-        const sim_task *rt = sim_model_task(m, m->loop.running_task);
-        if (rt)
+        /* A live run that has emitted nothing for a while: where its
+         * probe says it is (asyncio's debug mode would report the step as
+         * taking too long). */
+        if (v->live_busy && v->live_line > 0)
             snprintf(buf, sizeof buf, "The loop is blocked: %s has run line %d for %.0f s "
-                                      "without awaiting", task_name(f, rt->id, nb, sizeof nb),
-                     rt->line, v->live_idle);
+                                      "without awaiting (R stops and re-runs, Q quits)",
+                     v->live_who[0] ? v->live_who : "the running code", v->live_line,
+                     v->live_idle);
         else
-            snprintf(buf, sizeof buf, "The loop is blocked: no event for %.0f s", v->live_idle);
+            snprintf(buf, sizeof buf, "The loop is blocked: no event for %.0f s",
+                     v->live_idle);
         col = t->warn;
     } else if (m->loop.blocked) {
         sim_format_time(m->loop.blocked_until, when, sizeof when);

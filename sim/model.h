@@ -365,6 +365,10 @@ void sim_timeline_free(sim_timeline *tl);
 long sim_timeline_sync(sim_timeline *tl);
 
 const rt_trace *sim_timeline_trace(const sim_timeline *tl);
+
+/* The state after every event synced so far (a live run's newest state),
+ * valid until the next sim_timeline_sync. */
+const sim_model *sim_timeline_tip(const sim_timeline *tl);
 const sim_index *sim_timeline_index(const sim_timeline *tl);
 
 /* The number of steps (the last one may still grow in a live run). */
@@ -461,6 +465,9 @@ long sim_live_drain(sim_live *l, rt_trace *tr, bool *finished);
 /* Seconds since the producer last emitted an event (a run that stopped
  * emitting while not finished: its loop is blocked by a busy step). */
 double sim_live_idle(const sim_live *l);
+
+/* Has the producer finished (sim_live_finish was called)? Thread-safe. */
+bool sim_live_finished(const sim_live *l);
 
 /* ------------------------------------------------------------------------ */
 /* Synthetic runs (benchmarks and tests)                                    */

@@ -408,6 +408,7 @@ long sim_timeline_sync(sim_timeline *tl)
 
 const rt_trace *sim_timeline_trace(const sim_timeline *tl) { return tl->tr; }
 const sim_index *sim_timeline_index(const sim_timeline *tl) { return &tl->ix; }
+const sim_model *sim_timeline_tip(const sim_timeline *tl) { return &tl->tip; }
 
 /* The end of the open group as a step, or NONE when it is not one yet. */
 static size_t open_end(const sim_timeline *tl)
