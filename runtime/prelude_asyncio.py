@@ -167,7 +167,7 @@ def shield(arg):
 
 
 async def _cancel_and_wait(fut, loop):
-    waiter = _future(loop, 'wait', 'the cancellation')
+    waiter = _future(loop, 'wait', 'cancel()')
 
     def cb(f):
         _release_waiter(waiter)

@@ -698,5 +698,20 @@ void sim_model_apply(sim_model *m, const sim_index *ix, const rt_event *ev)
     default:
         break;
     }
+    /* The running task's line follows what it does (prints, raises,
+     * blocks), so the source panel marks the line running now. */
+    if (ev->task && ev->line && lp->running_task == ev->task &&
+        (ev->kind == RT_EV_OUTPUT || ev->kind == RT_EV_EXC_RAISE ||
+         ev->kind == RT_EV_EXC_PROPAGATE || ev->kind == RT_EV_EXC_CATCH ||
+         ev->kind == RT_EV_LOOP_BLOCK || ev->kind == RT_EV_WARN)) {
+        sim_task *rt = task_at(m, ev->task);
+        if (rt && rt->place == SIM_RUNNING) {
+            rt->line = ev->line;
+            if (ev->kind != RT_EV_EXC_PROPAGATE && ev->func)
+                rt->func = ev->func;
+            else if (ev->kind == RT_EV_EXC_PROPAGATE && ev->name)
+                rt->func = ev->name;
+        }
+    }
     m->applied++;
 }

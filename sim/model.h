@@ -42,6 +42,24 @@
  *     output, clock.advance, a plain callback's handle.run, exceptions,
  *     cancellation requests, executor block/wake/done, loop.block, ...).
  *
+ * A few events group by what they say as well as by their kind (still a
+ * pure function of the events, so the same trace gives the same steps):
+ *
+ *   - What a running task does to others is a headline: call_soon (a
+ *     callback's handle.schedule with a `peer`), and completing a future
+ *     (future.done with a result or an exception while a task runs: a
+ *     lock released, an event set, an item put); more future.done events
+ *     right after it join that step ("the event is set: three waiters
+ *     wake").
+ *   - An exception thrown into a task joins the step that resumed it:
+ *     task.cancel_deliver and exc.raise right after a task.step that
+ *     names the same exception type.
+ *   - asyncio's own clean-up is quiet: a task created with no source line
+ *     runs asyncio's code (shutdown_asyncgens, shutdown_default_executor),
+ *     and everything about it (its steps, its done callback, the loop
+ *     iterations that run them) joins the step of its task.create, lead-ins
+ *     included. One key press shows one clean-up task.
+ *
  * So "main awaits sleep(1)" is one step (future.create, timer.arm,
  * task.suspend), "the timer callback runs: the future gets its result and
  * main's wake-up joins the ready queue" is one step, and each printed line
@@ -100,6 +118,8 @@ typedef struct sim_job_info {
 typedef struct sim_handle_info {
     const char *name;    /* callback or timer label, or NULL */
     uint64_t task;       /* the task it steps, wakes or sleeps for */
+    uint64_t peer;       /* the task running when it was scheduled */
+    size_t scheduled_at; /* index of its handle.schedule or timer.arm */
     double when;         /* a timer's due time (0 for ready handles) */
     uint8_t hkind;       /* rt_handle_kind */
     bool timer;          /* armed by timer.arm */
@@ -348,9 +368,14 @@ typedef struct sim_step {
     double t;              /* the clock at its end */
 } sim_step;
 
-/* How an event kind groups into steps (see the top of this file). */
+/* How an event groups into steps by its kind alone (see the top of this
+ * file; the timeline refines it by content). */
 typedef enum sim_group { SIM_GROUP_LEAD, SIM_GROUP_FOLLOW, SIM_GROUP_HEAD } sim_group;
 sim_group sim_event_group(const rt_event *ev);
+
+/* Did task `id` come from asyncio's own code (created without a source
+ * line, as asyncio.run's clean-up tasks are)? */
+bool sim_index_internal_task(const sim_index *ix, uint64_t id);
 
 typedef struct sim_timeline sim_timeline;
 
