@@ -353,6 +353,12 @@ static double nice_span(double x)
     return k * p;
 }
 
+/* Did the clock jump forward in the loop iteration shown? */
+static bool clock_jumped(const sim_model *m)
+{
+    return m->jump_iteration && m->jump_iteration == m->loop.iteration && m->t_prev_jump < m->t;
+}
+
 static axis timer_axis(const frame *f, const sim_model *m)
 {
     const layout *L = &f->L;
@@ -364,8 +370,11 @@ static axis timer_axis(const frame *f, const sim_model *m)
     for (size_t i = 0; i < m->timers.len; i++)
         if (m->timers.v[i].state != SIM_TIMER_FIRED && m->timers.v[i].when > far)
             far = m->timers.v[i].when;
-    double span = nice_span(fmax(1.0, (far - now) / 0.8));
-    a.t0 = now - span * 0.12;
+    /* During the iteration in which the clock jumped, the axis also shows
+     * where it jumped from (draw_timers marks the jump). */
+    double from = clock_jumped(m) ? m->t_prev_jump : now;
+    double span = nice_span(fmax(1.0, (far - from) / 0.8));
+    a.t0 = from - span * 0.12;
     a.t1 = a.t0 + span * 1.08;
     return a;
 }
@@ -1125,6 +1134,25 @@ static void draw_timers(frame *f, const axis *a, double now)
         text(f, SIM_FACE_UI, SIM_SIZE_SMALL, t->muted, lab, rnd(x), a->y + 5, 0, 1);
     }
     /* Stems from the axis up to each timer card are drawn with the cards. */
+    /* A jump of the clock in this iteration: a bracket from where it was
+     * to now, with the time it skipped (nothing could run meanwhile). */
+    if (clock_jumped(m)) {
+        float xp = axis_x(a, m->t_prev_jump);
+        float yb = (float)a->y - rnd(L->u * 0.45f);
+        SDL_Color jc = alpha(t->accent, 200);
+        sim_fill_rect(f->p, (SDL_Rect){rnd(xp), a->y - rnd(L->u * 0.2f), rnd(xn - xp) + 1,
+                                       rnd(L->u * 0.2f)},
+                      alpha(t->accent, 70));
+        sim_line(f->p, xp, yb - rnd(L->u * 0.3f), xp, (float)a->y, 1.5f, jc);
+        sim_curve(f->p, xp, yb - rnd(L->u * 0.3f), xp + (xn - xp) * 0.3f, yb - L->u * 1.6f,
+                  xn - (xn - xp) * 0.3f, yb - L->u * 1.6f, xn - 2, yb - rnd(L->u * 0.3f),
+                  1.5f, rnd(L->u * 0.5f), jc);
+        char jl[48], jw[32];
+        sim_format_time(m->t - m->t_prev_jump, jw, sizeof jw);
+        snprintf(jl, sizeof jl, "clock jumps +%s s", jw);
+        text(f, SIM_FACE_BOLD, SIM_SIZE_SMALL, t->accent, jl, rnd((xp + xn) / 2),
+             rnd(yb - L->u * 1.6f) - th(f, SIM_FACE_BOLD, SIM_SIZE_SMALL) + 2, 0, 1);
+    }
     /* The clock cursor. */
     sim_line(f->p, xn, (float)a->area.y - rnd(L->u * 0.2f), xn, (float)a->y + 5,
              (float)t->line_px + 1, t->accent);
@@ -1277,10 +1305,15 @@ static void draw_exec(frame *f)
     char note[96] = "";
     if (m->executors.len) {
         size_t busy = 0;
+        int most = 0;
         for (size_t i = 0; i < m->workers.len; i++)
             busy += m->workers.v[i].state != SIM_WORKER_IDLE;
-        snprintf(note, sizeof note, "%zu of %zu threads busy \xc2\xb7 %zu jobs queued", busy,
-                 m->workers.len, m->job_queue.len);
+        for (size_t i = 0; i < m->executors.len; i++)
+            most += m->executors.v[i].max_workers;
+        snprintf(note, sizeof note,
+                 "%zu busy \xc2\xb7 %zu thread%s started (up to %d) \xc2\xb7 %zu job%s queued",
+                 busy, m->workers.len, m->workers.len == 1 ? "" : "s", most, m->job_queue.len,
+                 m->job_queue.len == 1 ? "" : "s");
     }
     if (!m->executors.len) {
         panel(f, L->exec, "EXECUTOR THREADS",
@@ -1381,13 +1414,32 @@ static void draw_exec(frame *f)
     }
 }
 
+/* Printed text as one row: the final newline dropped (a font has no
+ * glyph for it), inner newlines shown as a return arrow, tabs as spaces. */
+static const char *printable(const char *s, char *buf, size_t size)
+{
+    size_t o = 0, n = s ? strlen(s) : 0;
+    if (n && s[n - 1] == '\n')
+        n--;
+    for (size_t i = 0; i < n && o + 6 < size; i++) {
+        if (s[i] == '\n') {
+            memcpy(buf + o, " \xe2\x86\xb5 ", 5);
+            o += 5;
+        } else {
+            buf[o++] = (unsigned char)s[i] < 0x20 ? ' ' : s[i];
+        }
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 static void draw_output(frame *f)
 {
     const layout *L = &f->L;
     const sim_theme *t = f->th;
     const sim_model *m = &f->v->cur;
     char note[48];
-    snprintf(note, sizeof note, "%zu lines", m->noutput);
+    snprintf(note, sizeof note, "%zu line%s", m->noutput, m->noutput == 1 ? "" : "s");
     SDL_Rect c = panel(f, L->output, "OUTPUT", note, t->panel_edge);
     int lh = th(f, SIM_FACE_MONO, SIM_SIZE_SMALL);
     int rows = c.h / lh;
@@ -1408,15 +1460,26 @@ static void draw_output(frame *f)
         char when[32];
         sim_format_time(e->t, when, sizeof when);
         text(f, SIM_FACE_MONO, SIM_SIZE_SMALL, t->muted, when, c.x + tw - rnd(L->u * 0.6f), y, 0, 2);
-        char nb[32];
-        const char *who = e->task ? task_name(f, e->task, nb, sizeof nb) : "thread";
+        char nb[32], line[512];
+        const char *who = e->task ? task_name(f, e->task, nb, sizeof nb) : "\xe2\x80\x94";
         SDL_Color wc = e->task ? task_color(f, e->task) : t->muted;
+        bool err = e->name && strcmp(e->name, "stderr") == 0;
+        const char *what = printable(e->text, line, sizeof line);
+        if (e->kind != RT_EV_OUTPUT) {
+            /* A warning, or the last line of a traceback: on stderr. */
+            err = true;
+            who = e->kind == RT_EV_WARN ? "warning" : "traceback";
+            wc = t->error;
+            char msg[400];
+            snprintf(msg, sizeof msg, "%s: %s", e->type ? e->type : "Error",
+                     e->text ? e->text : "");
+            what = printable(msg, line, sizeof line);
+        }
         sim_fill_circle(f->p, c.x + tw + rnd(L->u * 0.3f), y + lh / 2, rnd(L->u * 0.25f), wc);
         text(f, SIM_FACE_UI, SIM_SIZE_SMALL, t->muted, who, c.x + tw + rnd(L->u * 0.8f), y,
              nw - rnd(L->u * 0.9f), 0);
-        bool err = e->name && strcmp(e->name, "stderr") == 0;
-        text(f, SIM_FACE_MONO, SIM_SIZE_SMALL, err ? t->error : t->text, e->text ? e->text : "",
-             c.x + tw + nw, y, c.w - tw - nw, 0);
+        text(f, SIM_FACE_MONO, SIM_SIZE_SMALL, err ? t->error : t->text, what, c.x + tw + nw, y,
+             c.w - tw - nw, 0);
     }
 }
 
@@ -1465,6 +1528,43 @@ static int wrap_text(frame *f, sim_face face, sim_size size, SDL_Color col, cons
             p++;
     }
     return y - r.y;
+}
+
+/* How many lines `s` takes word-wrapped to width w (as wrap_text breaks
+ * it), up to `most`. */
+static int wrap_lines(frame *f, sim_face face, sim_size size, const char *s, int w, int most)
+{
+    int lines = 0;
+    const char *p = s;
+    char line[1024];
+    while (*p == ' ')
+        p++;
+    while (*p && lines < most) {
+        const char *end = p, *q = p;
+        while (*q) {
+            const char *wd = q;
+            while (*wd == ' ')
+                wd++;
+            while (*wd && *wd != ' ')
+                wd++;
+            size_t n = (size_t)(wd - p);
+            if (n >= sizeof line)
+                break;
+            memcpy(line, p, n);
+            line[n] = '\0';
+            if (end != p && sim_text_width(f->tx, face, size, line) > w)
+                break;
+            end = wd;
+            q = wd;
+        }
+        if (end == p)
+            break;
+        lines++;
+        p = end;
+        while (*p == ' ')
+            p++;
+    }
+    return lines;
 }
 
 static void draw_narration(frame *f)
@@ -1516,7 +1616,12 @@ static void draw_narration(frame *f)
         c.h -= ph + rnd(L->u * 0.35f);
         break;
     }
-    wrap_text(f, SIM_FACE_UI, SIM_SIZE_LARGE, t->text, f->v->narration, c);
+    /* Large text, unless the narration would not fit: then normal. */
+    sim_size sz = SIM_SIZE_LARGE;
+    int fit = c.h / th(f, SIM_FACE_UI, SIM_SIZE_LARGE);
+    if (wrap_lines(f, SIM_FACE_UI, SIM_SIZE_LARGE, f->v->narration, c.w, fit + 1) > fit)
+        sz = SIM_SIZE_NORMAL;
+    wrap_text(f, SIM_FACE_UI, sz, t->text, f->v->narration, c);
 }
 
 static void draw_status(frame *f)

@@ -136,7 +136,8 @@ typedef struct sim_index {
     size_t njobs;
     sim_handle_info *handles; /* by handle id */
     size_t nhandles;
-    size_t *outputs;       /* indexes of output events, in order */
+    size_t *outputs;       /* indexes of output, warn and exc.unhandled
+                              events (what reaches stdout or stderr), in order */
     size_t noutputs;
     struct sim_func_count {
         const char *func;  /* a coroutine function name (trace arena) */
@@ -144,6 +145,9 @@ typedef struct sim_index {
     } *funcs;              /* open addressing on the name */
     size_t cap_funcs, nfuncs;
     size_t cap_tasks, cap_futs, cap_jobs, cap_handles, cap_outputs;
+    uint64_t unbound_job_fut; /* a role-job future created before its
+                                 exec.submit (the runtime creates it first):
+                                 the next exec.submit binds them */
 } sim_index;
 
 /* The facts about task `id`, or NULL when no task.create named it. */
@@ -320,6 +324,7 @@ typedef struct sim_model {
     size_t applied;        /* events folded in: the state after events[0..applied) */
     double t;              /* the clock */
     double t_prev_jump;    /* the clock before the last clock.advance */
+    int64_t jump_iteration;/* the loop iteration of that clock.advance */
     sim_loop loop;
     SIM_VEC(sim_task) tasks;       /* by task id - 1 */
     SIM_VEC(sim_card) ready;       /* FIFO: head first */
@@ -328,7 +333,7 @@ typedef struct sim_model {
     SIM_VEC(sim_worker) workers;   /* by executor, then index */
     SIM_VEC(uint64_t) job_queue;   /* submitted jobs not started, FIFO */
     sim_exc excs[SIM_EXCS];
-    size_t noutput;        /* output events so far */
+    size_t noutput;        /* output, warn and exc.unhandled events so far */
     size_t ntasks_live;    /* tasks not DONE */
     bool oom;              /* an allocation failed: the state is partial */
 } sim_model;

@@ -366,15 +366,15 @@ static const char *completes(const sim_fut_info *fi)
 
 /* Narrates event i of the step [begin, end) into b. `alone`: the step is
  * this event only (or only silent events), so lead-ins speak too. */
-static void narrate_event(const sim_timeline *tl, size_t begin, size_t end, size_t i, sb *b,
-                          bool alone)
+static void narrate_event(const sim_timeline *tl, size_t begin, size_t end, size_t headi,
+                          size_t i, sb *b, bool alone)
 {
     const rt_trace *tr = sim_timeline_trace(tl);
     const sim_index *ix = sim_timeline_index(tl);
     const rt_event *e = &tr->events[i];
     const rt_event *prev = i > begin ? &tr->events[i - 1] : NULL;
     const rt_event *next = i + 1 < end ? &tr->events[i + 1] : NULL;
-    const rt_event *head = &tr->events[begin];
+    const rt_event *head = &tr->events[headi];
     char b1[64], b2[96], b3[160], tw[32], text[400];
     const char *who = label(tl, e->task, b1, sizeof b1);
     sim_format_time(e->when, tw, sizeof tw);
@@ -606,7 +606,7 @@ static void narrate_event(const sim_timeline *tl, size_t begin, size_t end, size
         /* Completed by task code (a headline, see model.h): say what the
          * task did first. */
         const char *did = e->kind2 == RT_DONE_CANCELLED ? "cancels a future" : completes(fi);
-        if (e == &tr->events[sim_timeline_step(tl, sim_timeline_step_of(tl, i)).head] && did) {
+        if (i == headi && did) {
             uint64_t by = running_at(tr, i);
             if (by && e->kind2 == RT_DONE_CANCELLED) {
                 sb_printf(b, "%s cancels the %s future.", label(tl, by, b3, sizeof b3), f);
@@ -696,7 +696,12 @@ static void narrate_event(const sim_timeline *tl, size_t begin, size_t end, size
             sb_printf(b, "%s is thrown into it at line %d", e->type, e->line);
         else
             sb_printf(b, "it resumes at line %d", e->line);
-        if (s && s->peer)
+        if (s && s->peer && e->type) {
+            const char *pn = label(tl, s->peer, b2, sizeof b2);
+            sb_printf(b, ", where it awaited %s: the %s that ended %s arrives here", pn,
+                      e->type, pn);
+        }
+        else if (s && s->peer)
             sb_printf(b, ", where it awaited %s", label(tl, s->peer, b2, sizeof b2));
         else if (s && s->name)
             sb_printf(b, ", where it awaited %s", s->name);
@@ -1016,15 +1021,15 @@ void sim_narrate(const sim_timeline *tl, size_t s, char *buf, size_t size)
     if (head->kind == RT_EV_TASK_CREATE &&
         sim_index_internal_task(sim_timeline_index(tl), head->task)) {
         /* asyncio's clean-up: one sentence for the whole quiet step. */
-        narrate_event(tl, st.begin, st.end, st.head, &b, false);
+        narrate_event(tl, st.begin, st.end, st.head, st.head, &b, false);
         return;
     }
     for (size_t i = st.begin; i < st.end; i++)
-        narrate_event(tl, st.begin, st.end, i, &b, alone);
+        narrate_event(tl, st.begin, st.end, st.head, i, &b, alone);
     if (b.len == 0) {
         /* Only silent events: say what the loop is doing. */
         for (size_t i = st.begin; i < st.end; i++)
-            narrate_event(tl, st.begin, st.end, i, &b, true);
+            narrate_event(tl, st.begin, st.end, st.head, i, &b, true);
     }
 }
 
@@ -1034,7 +1039,7 @@ void sim_describe_event(const sim_timeline *tl, size_t i, char *buf, size_t size
     if (size)
         buf[0] = '\0';
     if (i < sim_timeline_trace(tl)->len)
-        narrate_event(tl, i, i + 1, i, &b, true);
+        narrate_event(tl, i, i + 1, i, i, &b, true);
 }
 
 void sim_task_history(const sim_timeline *tl, uint64_t id, size_t upto,
@@ -1078,7 +1083,7 @@ void sim_task_history(const sim_timeline *tl, uint64_t id, size_t upto,
         sb b = {text, sizeof text, 0};
         sb_printf(&b, "t=%s ", t);
         sb inner = {text + b.len, sizeof text - b.len, 0};
-        narrate_event(tl, i, i + 1, i, &inner, true);
+        narrate_event(tl, i, i + 1, i, i, &inner, true);
         fn(data, i, text);
     }
 }

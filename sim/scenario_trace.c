@@ -203,12 +203,26 @@ int sim_run_to_trace(const char *path, bool real_time, FILE *out, FILE *err,
 int sim_load(const char *path, rt_trace **out)
 {
     if (sim_is_scenario(path)) {
+        /* What the scenario prints is in the trace (and on the screen):
+         * keep it off the terminal, except the reason why it could not run
+         * at all. */
         FILE *devnull = fopen("/dev/null", "w");
+        FILE *err = tmpfile();
         int status = 0;
         int rc = sim_run_to_trace(path, false, devnull ? devnull : stdout,
-                                  stderr, NULL, out, &status);
+                                  err ? err : stderr, NULL, out, &status);
         if (devnull)
             fclose(devnull);
+        if (err) {
+            if (rc) {
+                char buf[4096];
+                size_t n;
+                rewind(err);
+                while ((n = fread(buf, 1, sizeof buf, err)) > 0)
+                    fwrite(buf, 1, n, stderr);
+            }
+            fclose(err);
+        }
         return rc;
     }
     rt_trace_error err;

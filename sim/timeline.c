@@ -192,6 +192,7 @@ static int index_add(sim_index *ix, size_t i, const rt_event *ev)
         f->job = ev->job;
         f->role = (uint8_t)ev->kind2;
         f->known = true;
+        ix->unbound_job_fut = ev->kind2 == RT_ROLE_JOB && !ev->job ? ev->future : 0;
         if (ev->job) {
             sim_job_info *j = SLOT(ix, jobs, njobs, cap_jobs, ev->job, limit);
             if (j)
@@ -206,6 +207,13 @@ static int index_add(sim_index *ix, size_t i, const rt_event *ev)
         j->name = ev->name;
         j->executor = ev->executor;
         j->submitted_at = i;
+        if (ix->unbound_job_fut && ix->unbound_job_fut < ix->nfuts) {
+            /* The future created just before carries this job's result. */
+            ix->futs[ix->unbound_job_fut].job = ev->job;
+            if (!j->fut)
+                j->fut = ix->unbound_job_fut;
+            ix->unbound_job_fut = 0;
+        }
         break;
     }
     case RT_EV_HANDLE_SCHEDULE:
@@ -223,6 +231,10 @@ static int index_add(sim_index *ix, size_t i, const rt_event *ev)
         break;
     }
     case RT_EV_OUTPUT:
+    case RT_EV_WARN:
+    case RT_EV_EXC_UNHANDLED:
+        /* Warnings and the last line of an uncaught exception's traceback
+         * are printed on stderr too: the output panel shows them. */
         if (ix->noutputs == ix->cap_outputs) {
             size_t cap = ix->cap_outputs ? ix->cap_outputs * 2 : 64;
             size_t *p = rt_realloc(ix->outputs, cap * sizeof *p);
