@@ -51,7 +51,7 @@ typedef struct slot {
     uint8_t style;         /* SLOT_* */
     uint8_t flags;         /* F_* */
     uint64_t task;         /* colour and badges */
-    const char *title;     /* main label (trace arena or static) */
+    char title[48];        /* main label */
     char sub[48];          /* second line */
 } slot;
 
@@ -229,7 +229,7 @@ static slot *add_slot(slots *s, uint64_t key, SDL_Rect r, int style, uint64_t ta
     o->style = (uint8_t)style;
     o->flags = (uint8_t)flags;
     o->task = task;
-    o->title = title;
+    snprintf(o->title, sizeof o->title, "%s", title ? title : "");
     snprintf(o->sub, sizeof o->sub, "%s", sub ? sub : "");
     return o;
 }
@@ -256,7 +256,10 @@ static SDL_Rect running_box(const frame *f)
 static SDL_Rect running_card(const frame *f)
 {
     SDL_Rect box = running_box(f);
-    int w = f->L.card_w < box.w ? f->L.card_w : box.w;
+    /* A little wider than a queued card: callback names are long. */
+    int w = rnd(f->L.card_w * 1.4f);
+    if (w > box.w - f->L.u)
+        w = box.w - f->L.u;
     int y = box.y + f->th->line_px + rnd(f->L.u * 1.2f);
     return (SDL_Rect){box.x + (box.w - w) / 2, y, w, f->L.card_h};
 }
@@ -270,6 +273,28 @@ static const char *hkind_label(int hkind)
     case RT_HANDLE_THREADSAFE: return "from a thread";
     default: return "callback";
     }
+}
+
+/* A callback card's two lines: its name as a reader says it, and what it
+ * is ("timer callback", "done callback of main"). */
+static void callback_card(const frame *f, const sim_card *c, char *title, size_t tsize,
+                          char *sub, size_t ssize)
+{
+    const char *name = sim_callback_name(c->name, title, tsize);
+    if (name != title)
+        snprintf(title, tsize, "%s", name ? name : hkind_label(c->hkind));
+    char ob[64];
+    const char *owner = c->hkind == RT_HANDLE_DONE_CALLBACK && !c->timer
+                            ? sim_handle_owner(f->v->tl, c->handle, ob, sizeof ob)
+                            : NULL;
+    if (c->timer)
+        snprintf(sub, ssize, "timer callback");
+    else if (owner)
+        snprintf(sub, ssize, "done callback of %s", owner);
+    else
+        snprintf(sub, ssize, "%s", hkind_label(c->hkind));
+    if (!name && owner)
+        snprintf(title, tsize, "done callback");
 }
 
 /* Rows of the waiting panel: which tasks, in order. */
@@ -427,9 +452,10 @@ static void place_cards(frame *f, const sim_model *m, slots *s)
                  m->loop.running_task, card_title(f, m->loop.running_task), sub, F_RUNNING);
     } else if (m->loop.running_card) {
         const sim_card *c = &m->loop.running;
-        add_slot(s, KEY_HANDLE(c->handle), running_card(f), SLOT_CALLBACK, c->task,
-                 c->name ? c->name : hkind_label(c->hkind),
-                 c->timer ? "timer callback" : hkind_label(c->hkind), F_RUNNING);
+        char title[48];
+        callback_card(f, c, title, sizeof title, sub, sizeof sub);
+        add_slot(s, KEY_HANDLE(c->handle), running_card(f), SLOT_CALLBACK, c->task, title, sub,
+                 F_RUNNING);
     }
     /* The ready queue, head first. */
     SDL_Rect rq = {L->ready.x + L->pad, L->ready.y + L->title_h + rnd(L->u * 1.1f),
@@ -453,9 +479,9 @@ static void place_cards(frame *f, const sim_model *m, slots *s)
             add_slot(s, KEY_TASK(c->task), r, SLOT_TASK, c->task, card_title(f, c->task), sub,
                      flags | (c->hkind == RT_HANDLE_WAKEUP ? F_WAKEUP : 0));
         } else {
-            add_slot(s, KEY_HANDLE(c->handle), r, SLOT_CALLBACK, c->task,
-                     c->name ? c->name : hkind_label(c->hkind),
-                     c->timer ? "timer callback" : hkind_label(c->hkind), flags);
+            char title[48];
+            callback_card(f, c, title, sizeof title, sub, sizeof sub);
+            add_slot(s, KEY_HANDLE(c->handle), r, SLOT_CALLBACK, c->task, title, sub, flags);
         }
     }
     if (shown < nready) {
@@ -703,7 +729,7 @@ static void draw_card(frame *f, const slot *s, SDL_Rect r, int fade, bool hit)
         SDL_Color c = task_color(f, s->task);
         sim_fill_round(f->p, r, r.h / 2, alpha(t->card, a));
         sim_fill_circle(f->p, r.x + r.h / 2, r.y + r.h / 2, r.h / 4 + 1, alpha(c, a));
-        char label[80];
+        char label[100];
         snprintf(label, sizeof label, "%s %s", s->title, s->sub);
         text(f, SIM_FACE_UI, SIM_SIZE_SMALL, alpha(t->card_text, a), label, r.x + r.h, r.y + 1,
              r.w - r.h - 4, 0);
@@ -1109,6 +1135,7 @@ static void draw_timers(frame *f, const axis *a, double now)
     panel(f, L->timers, "TIMERS", note, t->panel_edge);
     /* The past is shaded; the axis has ticks at a nice step. */
     float xn = axis_x(a, now);
+    bool jump_label = false;
     if (xn > a->area.x)
         sim_fill_rect(f->p, (SDL_Rect){a->area.x, a->area.y, rnd(xn) - a->area.x,
                                        a->y - a->area.y},
@@ -1139,19 +1166,16 @@ static void draw_timers(frame *f, const axis *a, double now)
     if (clock_jumped(m)) {
         float xp = axis_x(a, m->t_prev_jump);
         float yb = (float)a->y - rnd(L->u * 0.45f);
-        SDL_Color jc = alpha(t->accent, 200);
+        SDL_Color base = m->jump_blocked ? t->warn : t->accent;
+        SDL_Color jc = alpha(base, 200);
         sim_fill_rect(f->p, (SDL_Rect){rnd(xp), a->y - rnd(L->u * 0.2f), rnd(xn - xp) + 1,
                                        rnd(L->u * 0.2f)},
-                      alpha(t->accent, 70));
+                      alpha(base, 70));
         sim_line(f->p, xp, yb - rnd(L->u * 0.3f), xp, (float)a->y, 1.5f, jc);
         sim_curve(f->p, xp, yb - rnd(L->u * 0.3f), xp + (xn - xp) * 0.3f, yb - L->u * 1.6f,
                   xn - (xn - xp) * 0.3f, yb - L->u * 1.6f, xn - 2, yb - rnd(L->u * 0.3f),
                   1.5f, rnd(L->u * 0.5f), jc);
-        char jl[48], jw[32];
-        sim_format_time(m->t - m->t_prev_jump, jw, sizeof jw);
-        snprintf(jl, sizeof jl, "clock jumps +%s s", jw);
-        text(f, SIM_FACE_BOLD, SIM_SIZE_SMALL, t->accent, jl, rnd((xp + xn) / 2),
-             rnd(yb - L->u * 1.6f) - th(f, SIM_FACE_BOLD, SIM_SIZE_SMALL) + 2, 0, 1);
+        jump_label = true;
     }
     /* The clock cursor. */
     sim_line(f->p, xn, (float)a->area.y - rnd(L->u * 0.2f), xn, (float)a->y + 5,
@@ -1166,6 +1190,23 @@ static void draw_timers(frame *f, const axis *a, double now)
     SDL_Rect pill = {lx, L->timers.y + rnd(L->u * 0.3f), w, th(f, SIM_FACE_BOLD, SIM_SIZE_SMALL) + 2};
     sim_fill_round(f->p, pill, pill.h / 2, t->accent);
     text(f, SIM_FACE_BOLD, SIM_SIZE_SMALL, t->panel, tl, pill.x + w / 2, pill.y + 1, 0, 1);
+    if (jump_label) {
+        /* What the jump was, beside the clock's pill (away from the
+         * cards): an idle wait skipped, or the loop's thread blocked. */
+        char jl[64], jw[32];
+        sim_format_time(m->t - m->t_prev_jump, jw, sizeof jw);
+        snprintf(jl, sizeof jl, m->jump_blocked ? "loop blocked +%s s" : "clock jumped +%s s",
+                 jw);
+        int jwid = sim_text_width(f->tx, SIM_FACE_BOLD, SIM_SIZE_SMALL, jl);
+        int title_end = L->timers.x + L->pad +
+                        sim_text_width(f->tx, SIM_FACE_BOLD, SIM_SIZE_TITLE, "TIMERS") + L->pad;
+        int jx = pill.x - rnd(L->u * 0.5f) - jwid;
+        if (pill.x < rnd(xn))
+            jx = pill.x + pill.w + rnd(L->u * 0.5f); /* the pill sits left of the cursor */
+        if (jx >= title_end && jx + jwid <= L->timers.x + L->timers.w - L->pad)
+            text(f, SIM_FACE_BOLD, SIM_SIZE_SMALL, m->jump_blocked ? t->warn : t->accent, jl,
+                 jx, pill.y + 1, 0, 0);
+    }
     if (!m->timers.len)
         text(f, SIM_FACE_UI, SIM_SIZE_SMALL, t->muted, "no timers armed", a->area.x + a->area.w / 2,
              a->area.y + rnd(L->u * 0.4f), 0, 1);

@@ -413,6 +413,7 @@ void sim_model_apply(sim_model *m, const sim_index *ix, const rt_event *ev)
     case RT_EV_CLOCK_ADVANCE:
         m->t_prev_jump = ev->t;
         m->jump_iteration = lp->iteration;
+        m->jump_blocked = ev->text && strcmp(ev->text, "sleep") == 0;
         m->t = ev->when;
         trim_timers(m);
         break;

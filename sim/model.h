@@ -325,6 +325,8 @@ typedef struct sim_model {
     double t;              /* the clock */
     double t_prev_jump;    /* the clock before the last clock.advance */
     int64_t jump_iteration;/* the loop iteration of that clock.advance */
+    bool jump_blocked;     /* ... which passed while the loop's thread slept */
+    uint8_t pad_jump_[7];  /* explicit padding (see sim_card) */
     sim_loop loop;
     SIM_VEC(sim_task) tasks;       /* by task id - 1 */
     SIM_VEC(sim_card) ready;       /* FIFO: head first */
@@ -447,6 +449,16 @@ void sim_task_history(const sim_timeline *tl, uint64_t id, size_t upto,
 
 /* Formats a time as the window shows it: "1.000". */
 void sim_format_time(double t, char *buf, size_t size);
+
+/* A callback's name as a reader says it: asyncio's nested functions
+ * ("gather.<locals>._done_callback") become "gather's _done_callback".
+ * Returns name itself or buf; NULL for NULL. */
+const char *sim_callback_name(const char *name, char *buf, size_t size);
+
+/* Whose done callback handle `handle` is: the task or future whose
+ * completion scheduled it ("main", "the shield() future"), in buf; NULL
+ * when it is not a done callback or the trace does not say. */
+const char *sim_handle_owner(const sim_timeline *tl, uint64_t handle, char *buf, size_t size);
 
 /* ------------------------------------------------------------------------ */
 /* Syntax colours for the source panel                                      */

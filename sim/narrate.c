@@ -622,6 +622,20 @@ static void narrate_event(const sim_timeline *tl, size_t begin, size_t end, size
             }
         }
         bool sleep = fi && fi->role == RT_ROLE_SLEEP;
+        if (wname && !sleep && fi && fi->name && e->kind2 == RT_DONE_RESULT &&
+            (fi->role == RT_ROLE_LOCK || fi->role == RT_ROLE_SEMAPHORE ||
+             (fi->role == RT_ROLE_QUEUE && (strstr(f, "get") || strstr(f, "put"))))) {
+            /* What the waiter gets, by what it waits for. */
+            if (fi->role == RT_ROLE_LOCK)
+                sb_printf(b, "%s gets the lock.", wname);
+            else if (fi->role == RT_ROLE_SEMAPHORE)
+                sb_printf(b, "%s gets the free place.", wname);
+            else if (strstr(f, "get"))
+                sb_printf(b, "%s's %s gets the item.", wname, f);
+            else
+                sb_printf(b, "%s's %s finds a free place.", wname, f);
+            break;
+        }
         if (wname && !sleep && fi && fi->name) {
             /* "main's gather() is done." */
             sb_printf(b, "%s's %s", wname, f);
@@ -1031,6 +1045,19 @@ void sim_narrate(const sim_timeline *tl, size_t s, char *buf, size_t size)
         for (size_t i = st.begin; i < st.end; i++)
             narrate_event(tl, st.begin, st.end, st.head, i, &b, true);
     }
+}
+
+const char *sim_callback_name(const char *name, char *buf, size_t size)
+{
+    return cb_name(name, buf, size);
+}
+
+const char *sim_handle_owner(const sim_timeline *tl, uint64_t handle, char *buf, size_t size)
+{
+    const sim_handle_info *h = sim_index_handle(sim_timeline_index(tl), handle);
+    if (!h || h->timer || h->hkind != RT_HANDLE_DONE_CALLBACK)
+        return NULL;
+    return done_owner(tl, h->scheduled_at, buf, size);
 }
 
 void sim_describe_event(const sim_timeline *tl, size_t i, char *buf, size_t size)
