@@ -118,6 +118,7 @@ typedef struct sim_job_info {
 typedef struct sim_handle_info {
     const char *name;    /* callback or timer label, or NULL */
     uint64_t task;       /* the task it steps, wakes or sleeps for */
+    uint64_t fut;        /* a sleep's future (timer.arm): 0 for call_later */
     uint64_t peer;       /* the task running when it was scheduled */
     size_t scheduled_at; /* index of its handle.schedule or timer.arm */
     double when;         /* a timer's due time (0 for ready handles) */

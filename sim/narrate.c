@@ -325,7 +325,7 @@ static const char *due_at(const sim_timeline *tl, size_t i, double when, bool wo
     }
     if (!first)
         return NULL;
-    if (first->task)
+    if (first->task && first->future)
         snprintf(buf, size, "%s's %s%s", label(tl, first->task, lb, sizeof lb),
                  first->name ? first->name : "timer", more ? " (and more)" : "");
     else
@@ -515,7 +515,7 @@ static void narrate_event(const sim_timeline *tl, size_t begin, size_t end, size
         const char *name = cb_name(e->name ? e->name : h ? h->name : NULL, b2, sizeof b2);
         sb_sentence(b);
         if (h && h->timer) {
-            if (h->task)
+            if (h->task && h->fut)
                 sb_printf(b, "The loop runs the callback of %s's %s timer.",
                           label(tl, h->task, b3, sizeof b3), name ? name : "");
             else
@@ -571,7 +571,7 @@ static void narrate_event(const sim_timeline *tl, size_t begin, size_t end, size
             n++;
         const sim_handle_info *h = sim_index_handle(ix, e->handle);
         sb_sentence(b);
-        if (n == 1 && h && h->task)
+        if (n == 1 && h && h->task && h->fut)
             sb_printf(b, "%s's %s timer is due: its callback moves to the ready queue.",
                       label(tl, h->task, b3, sizeof b3), h->name ? h->name : "");
         else if (n == 1)

@@ -224,6 +224,7 @@ static int index_add(sim_index *ix, size_t i, const rt_event *ev)
         h->name = ev->name;
         h->task = ev->task;
         h->peer = ev->kind == RT_EV_HANDLE_SCHEDULE ? ev->peer : 0;
+        h->fut = ev->kind == RT_EV_TIMER_ARM ? ev->future : 0;
         h->scheduled_at = i;
         h->timer = ev->kind == RT_EV_TIMER_ARM;
         h->when = h->timer ? ev->when : 0;
