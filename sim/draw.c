@@ -1214,6 +1214,28 @@ static void draw_timers(frame *f, const axis *a, double now)
 
 static void draw_timer_stems(frame *f, const axis *a, const slots *cur)
 {
+    /* Timers with no room for a card keep a mark on the axis: a dot in
+     * their task's colour, a cross when cancelled. */
+    const sim_model *mm = &f->v->cur;
+    for (size_t k = 0; k < mm->timers.len; k++) {
+        const sim_timer *tm = &mm->timers.v[k];
+        if (tm->state == SIM_TIMER_FIRED)
+            continue;
+        float x = axis_x(a, tm->when);
+        if (x < a->area.x || x > a->area.x + a->area.w)
+            continue;
+        if (find_slot(cur, KEY_HANDLE(tm->handle)))
+            continue;
+        SDL_Color c = tm->task ? task_color(f, tm->task) : f->th->muted;
+        int r = rnd(f->L.u * 0.3f) + 1;
+        if (tm->state == SIM_TIMER_CANCELLED) {
+            c = alpha(f->th->cancel, 220);
+            sim_line(f->p, x - r, (float)(a->y - r), x + r, (float)(a->y + r), 2, c);
+            sim_line(f->p, x - r, (float)(a->y + r), x + r, (float)(a->y - r), 2, c);
+        } else {
+            sim_fill_circle(f->p, rnd(x), a->y, r, c);
+        }
+    }
     for (int i = 0; i < cur->n; i++) {
         const slot *s = &cur->v[i];
         if (s->style != SLOT_TIMER)
@@ -1620,10 +1642,14 @@ static void draw_narration(frame *f)
     if (f->v->step && st.line)
         snprintf(note, sizeof note, "line %d", st.line);
     SDL_Rect c = panel(f, L->narr, title, note, t->panel_edge);
-    /* An exception in flight: its path as a line of chips. */
+    /* The newest exception in flight: its path as a line of chips. */
+    const sim_exc *newest = NULL;
+    for (int i = 0; i < SIM_EXCS; i++)
+        if (m->excs[i].used && (!newest || m->excs[i].raised_at > newest->raised_at))
+            newest = &m->excs[i];
     for (int i = 0; i < SIM_EXCS; i++) {
         const sim_exc *x = &m->excs[i];
-        if (!x->used)
+        if (x != newest)
             continue;
         bool cancel = x->cancel || (x->type && strcmp(x->type, "CancelledError") == 0);
         SDL_Color col = cancel ? t->cancel : t->error;
@@ -1657,11 +1683,14 @@ static void draw_narration(frame *f)
         c.h -= ph + rnd(L->u * 0.35f);
         break;
     }
-    /* Large text, unless the narration would not fit: then normal. */
+    /* Large text, unless the narration would not fit: then smaller. */
     sim_size sz = SIM_SIZE_LARGE;
-    int fit = c.h / th(f, SIM_FACE_UI, SIM_SIZE_LARGE);
-    if (wrap_lines(f, SIM_FACE_UI, SIM_SIZE_LARGE, f->v->narration, c.w, fit + 1) > fit)
-        sz = SIM_SIZE_NORMAL;
+    while (sz > SIM_SIZE_SMALL) {
+        int fit = c.h / th(f, SIM_FACE_UI, sz);
+        if (wrap_lines(f, SIM_FACE_UI, sz, f->v->narration, c.w, fit + 1) <= fit)
+            break;
+        sz = (sim_size)(sz - 1);
+    }
     wrap_text(f, SIM_FACE_UI, sz, t->text, f->v->narration, c);
 }
 

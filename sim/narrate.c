@@ -585,6 +585,11 @@ static void narrate_event(const sim_timeline *tl, size_t begin, size_t end, size
     case RT_EV_TIMER_CANCEL: {
         const sim_handle_info *h = sim_index_handle(ix, e->handle);
         sb_sentence(b);
+        if (!alone && h && h->fut && h->task && head->task == h->task) {
+            /* A task's own sleep, cancelled as the cancellation reaches it. */
+            sb_printf(b, "Its %s timer is cancelled and struck out.", h->name ? h->name : "");
+            break;
+        }
         sb_printf(b, "The timer for %s is cancelled: it stays in the heap, struck out, until "
                      "the loop pops it.", h && h->name ? cb_name(h->name, b2, sizeof b2)
                                                        : "a callback");
