@@ -43,7 +43,9 @@ typedef struct app {
     const sim_live_run *live; /* a live run, or NULL for a trace file */
     sim_live *feed;
     SDL_Thread *thread;
-    rt_scenario_probe probe;  /* the live run's: where it is, and its stop switch */
+    rt_scenario_probe *probe; /* the live run's (owned): where it is, its stop
+                                 switch; on the heap, as a run that will not
+                                 stop keeps using it after the app is gone */
     unsigned long probe_ticks;/* probe.ticks when last read */
     double ticks_moved;       /* `now` when they last moved */
     bool finished;            /* the live run returned and was drained */
@@ -156,11 +158,21 @@ static void test_log(app *a, const char *fmt, long arg)
     }
 }
 
+/* What a run thread needs, copied when it starts so that it never reads
+ * the app (which a run that will not stop may outlive). */
+typedef struct run_ctx {
+    int (*run)(void *arg, rt_event_hook hook, void *hook_data, rt_scenario_probe *probe);
+    void *arg;
+    sim_live *feed;
+    rt_scenario_probe *probe;
+} run_ctx;
+
 static int run_thread(void *data)
 {
-    app *a = data;
-    a->live->run(a->live->arg, sim_live_hook, a->feed, &a->probe);
-    sim_live_finish(a->feed);
+    run_ctx *c = data;
+    c->run(c->arg, sim_live_hook, c->feed, c->probe);
+    sim_live_finish(c->feed);
+    rt_free(c);
     return 0;
 }
 
@@ -178,11 +190,12 @@ static bool stop_live(app *a, double wait)
     Uint64 freq = SDL_GetPerformanceFrequency(), t0 = SDL_GetPerformanceCounter();
     while (!sim_live_finished(a->feed)) {
         /* Ask again each time: a run may swallow one KeyboardInterrupt. */
-        atomic_store_explicit(&a->probe.interrupt, 1, memory_order_relaxed);
+        atomic_store_explicit(&a->probe->interrupt, 1, memory_order_relaxed);
         if ((double)(SDL_GetPerformanceCounter() - t0) / (double)freq > wait) {
             SDL_DetachThread(a->thread);
             a->thread = NULL;
-            a->feed = NULL; /* leaked on purpose: see above */
+            a->feed = NULL;  /* leaked on purpose: see above */
+            a->probe = NULL; /* likewise */
             a->finished = true;
             a->view.live_running = false;
             return false;
@@ -200,10 +213,14 @@ static int start_live(app *a, bool keep_step)
     rt_trace *tr = rt_trace_new(r->scenario, r->source, r->source_len, r->clock);
     sim_timeline *tl = tr ? sim_timeline_new(tr) : NULL;
     sim_live *feed = sim_live_new();
-    if (!tr || !tl || !feed) {
+    run_ctx *ctx = rt_malloc(sizeof *ctx);
+    if (!a->probe)
+        a->probe = rt_calloc(1, sizeof *a->probe);
+    if (!tr || !tl || !feed || !ctx || !a->probe) {
         sim_timeline_free(tl);
         rt_trace_free(tr);
         sim_live_free(feed);
+        rt_free(ctx);
         return 2;
     }
     if (a->thread)
@@ -214,14 +231,19 @@ static int start_live(app *a, bool keep_step)
     a->finished = false;
     a->logged_blocked = false;
     a->runaway = false;
-    atomic_store_explicit(&a->probe.interrupt, 0, memory_order_relaxed);
-    atomic_store_explicit(&a->probe.line, 0, memory_order_relaxed);
-    a->probe_ticks = atomic_load_explicit(&a->probe.ticks, memory_order_relaxed);
+    atomic_store_explicit(&a->probe->interrupt, 0, memory_order_relaxed);
+    atomic_store_explicit(&a->probe->line, 0, memory_order_relaxed);
+    a->probe_ticks = atomic_load_explicit(&a->probe->ticks, memory_order_relaxed);
     a->ticks_moved = a->now;
     adopt(a, tr, tl, keep_step);
     a->view.live_running = true;
-    a->thread = SDL_CreateThread(run_thread, "scenario", a);
-    return a->thread ? 0 : 2;
+    *ctx = (run_ctx){r->run, r->arg, feed, a->probe};
+    a->thread = SDL_CreateThread(run_thread, "scenario", ctx);
+    if (!a->thread) {
+        rt_free(ctx);
+        return 2;
+    }
+    return 0;
 }
 
 static void reload(app *a)
@@ -464,13 +486,13 @@ static void tick(app *a, double dt)
         v->live_idle = sim_live_idle(a->feed);
         /* Where a silent run is: its probe's line, and whether its code
          * still runs (the ticks move) or it waits for something. */
-        unsigned long ticks = atomic_load_explicit(&a->probe.ticks, memory_order_relaxed);
+        unsigned long ticks = atomic_load_explicit(&a->probe->ticks, memory_order_relaxed);
         if (ticks != a->probe_ticks) {
             a->probe_ticks = ticks;
             a->ticks_moved = a->now;
         }
         v->live_busy = a->now - a->ticks_moved < 0.5;
-        v->live_line = atomic_load_explicit(&a->probe.line, memory_order_relaxed);
+        v->live_line = atomic_load_explicit(&a->probe->line, memory_order_relaxed);
         const sim_model *tip = sim_timeline_tip(a->tl);
         v->live_who[0] = '\0';
         if (tip->loop.running_task) {
@@ -481,7 +503,7 @@ static void tick(app *a, double dt)
         }
         if (!fin && !a->runaway && a->tr->len > LIVE_MAX_EVENTS) {
             a->runaway = true;
-            atomic_store_explicit(&a->probe.interrupt, 1, memory_order_relaxed);
+            atomic_store_explicit(&a->probe->interrupt, 1, memory_order_relaxed);
             set_status(a, "stopped the run after 4 million events: it seems to run forever");
         }
         if (fin) {
@@ -648,6 +670,8 @@ static void app_free(app *a)
     a->thread = NULL;
     sim_live_free(a->feed);
     a->feed = NULL;
+    rt_free(a->probe);
+    a->probe = NULL;
     sim_timeline_free(a->tl);
     rt_trace_free(a->tr);
     SDL_Quit();
