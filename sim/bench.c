@@ -13,6 +13,10 @@
  * figures are the cost of the runtime itself: the ready queue, handles,
  * tasks, futures, timers and the executor's baton. No event hook is set:
  * the runtime then does no event work beyond one branch.
+ *
+ * In a build with the window, the window's own figures follow
+ * (sim_bench_frames): frame_ms_1000_tasks (goal <= 8) and
+ * seek_ms_100k_events (goal <= 50).
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -22,6 +26,9 @@
 
 #include "bench.h"
 #include "rt.h"
+#ifdef LOOPSCOPE_WITH_SDL
+#include "window.h"
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Native coroutines                                                        */
@@ -379,7 +386,8 @@ static void usage(FILE *out)
     fputs("usage: loopscope bench [--quick] [--no-cpython]\n"
           "Runtime microbenchmarks, each compared with CPython (python3\n"
           "bench/micro_cpython.py, found through LOOPSCOPE_HOME or the source\n"
-          "tree). --quick: small workloads, for a smoke test.\n",
+          "tree), then the window's frame and seek times (software renderer,\n"
+          "no display needed). --quick: small workloads, for a smoke test.\n",
           out);
 }
 
@@ -461,5 +469,10 @@ int sim_bench_main(int argc, char **argv)
     if (quick)
         printf("note: --quick workloads are too small for meaningful "
                "figures\n");
+#ifdef LOOPSCOPE_WITH_SDL
+    fflush(stdout);
+    if (sim_bench_frames(stdout) != 0)
+        printf("note: no window figures (SDL cannot render offscreen)\n");
+#endif
     return 0;
 }
