@@ -72,7 +72,7 @@ static void no_display_note(const char *why)
     fprintf(stderr,
             "loopscope view: cannot open a window: %s.\n"
             "Without a display, run the scenario headless with `loopscope run FILE.py`,\n"
-            "or draw its steps as pictures with `loopscope render TRACE.jsonl --step N -o "
+            "or draw its steps as pictures with `loopscope render FILE.py --step N -o "
             "step.png`\n(or `--all -o DIR` for every step).\n",
             why);
 }
