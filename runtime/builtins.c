@@ -875,6 +875,7 @@ void vm_write(VM *vm, bool to_err, const char *s, size_t n)
         VMThread *t = vm_thread(vm);
         ev.worker = t ? t->worker : -1;
         ev.name = to_err ? "stderr" : "stdout";
+        ev.line = vm_current_line(vm, NULL); /* the print() call */
         char *copy = rt_malloc(n + 1);
         if (copy) {
             memcpy(copy, s, n);

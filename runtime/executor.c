@@ -56,11 +56,14 @@ static rt__thread *my_slot(rt_world *w)
     return tls_worker ? &tls_worker->slot : &w->home;
 }
 
+/* The worker's thread name as Python's threading module gives it
+ * ("ThreadPoolExecutor-0_1"); a 16-byte buffer gets the kernel's 15-char
+ * cut. */
 static void thread_name(const rt__worker *wk, char *buf, size_t size)
 {
     char full[96];
     snprintf(full, sizeof full, "%s_%d", wk->ex->name, wk->index);
-    snprintf(buf, size, "%.15s", full); /* the kernel keeps 15 chars */
+    snprintf(buf, size, "%.*s", size <= 16 ? 15 : (int)size - 1, full);
 }
 
 static void emit_job(rt_world *w, rt_event_kind kind, const rt_job *job,
@@ -355,7 +358,7 @@ int rt_executor_submit(rt_executor *ex, rt_job_fn fn, void *data,
         ev.name = job->label;
         rt_world_emit(w, &ev);
         if (started) {
-            char name[16];
+            char name[96]; /* the whole name, not the kernel's 15 chars */
             thread_name(wk, name, sizeof name);
             rt_event t = rt_event_init(RT_EV_EXEC_THREAD);
             t.executor = ex->id;

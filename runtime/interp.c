@@ -611,6 +611,10 @@ int rt_scenario_run(const rt_scenario_options *opt)
                   : status == 3 ? "deadlock"
                                 : "exception";
         vm_emit(vm, &ev);
+        /* run.end is the last event: tearing the heap down (freeing the
+         * tasks a deadlock left pending) reports nothing more. */
+        vm->tracing = false;
+        rt_world_set_hook(vm->world, NULL, NULL);
     }
 done:
     if (vm) {

@@ -165,7 +165,8 @@ void rt_handle_cancel(rt_handle *h)
     /* A timer that already fired is cancelled without a trace event:
      * asyncio.sleep cancels its timer in a finally, fired or not, and
      * nothing changes for the viewer then. */
-    if (loop->w->hook && !loop->freed && (!h->timer || h->scheduled)) {
+    if (loop->w->hook && !loop->freed && h->fn &&
+        (!h->timer || h->scheduled)) {
         rt_event ev = rt_event_init(h->timer ? RT_EV_TIMER_CANCEL
                                              : RT_EV_HANDLE_CANCEL);
         ev.loop = loop->id;
@@ -871,6 +872,9 @@ static int run_once(rt_loop *loop)
             continue;
         }
         h->fn(loop, h);
+        /* It ran: a later cancel() only marks it (no event, as nothing is
+         * left to skip). */
+        h->fn = NULL;
         rt_handle_release(h);
         if (loop->exit_pending) {
             loop->exit_pending = false;

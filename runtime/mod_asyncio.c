@@ -345,6 +345,17 @@ static Value f_make_cancelled_error(VM *vm, Value *args, int nargs, Tuple *kw)
     return e;
 }
 
+/* The role named `name` ("lock", "queue"...), or -1. Roles a future
+ * cannot have (task, yield) are refused. */
+static int role_named(const char *name)
+{
+    for (int r = 0; r < RT_ROLE__COUNT; r++)
+        if (r != RT_ROLE_TASK && r != RT_ROLE_YIELD &&
+            strcmp(rt_future_role_name((rt_future_role)r), name) == 0)
+            return r;
+    return -1;
+}
+
 /* Futures made by Python code: Future(*, loop=None). */
 static Value ctor_future(VM *vm, Class *cls, Value *args, int nargs,
                          Tuple *kw)
@@ -369,7 +380,20 @@ static Value ctor_future(VM *vm, Class *cls, Value *args, int nargs,
         lo = loop_of(vm, l);
         decref(l);
     }
-    return future_create(vm, lo, cls, RT_ROLE_PLAIN, NULL);
+    /* A subclass may say what it stands for (gather's future): class
+     * attributes _loopscope_role and _loopscope_label, as _future takes. */
+    rt_future_role role = RT_ROLE_PLAIN;
+    Str *label = NULL;
+    if (cls != vm->c.Future) {
+        Value r = class_lookup(cls, str_intern_cstr(vm, "_loopscope_role"));
+        Value l = class_lookup(cls, str_intern_cstr(vm, "_loopscope_label"));
+        int named = !IS_ERR(r) && IS_STR(r) ? role_named(AS_STR(r)->data) : -1;
+        if (named >= 0)
+            role = (rt_future_role)named;
+        if (!IS_ERR(l) && IS_STR(l))
+            label = AS_STR(l);
+    }
+    return future_create(vm, lo, cls, role, label);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -946,10 +970,12 @@ static void default_handler(VM *vm, Dict *ctx)
     fflush(vm->err);
 }
 
-/* Calls the loop's handler (or the default) with a Python context. */
-static void call_handler(VM *vm, LoopObj *lo, Dict *ctx)
+/* Calls the loop's handler (or the default) with a Python context.
+ * `emit`: report the call as exc.handler (a call from scenario code; the
+ * core reports its own calls before they reach aio_exception_handler). */
+static void call_handler(VM *vm, LoopObj *lo, Dict *ctx, bool emit)
 {
-    if (vm->tracing) {
+    if (vm->tracing && emit) {
         rt_event ev = {0};
         ev.kind = RT_EV_EXC_HANDLER;
         ev.worker = -1;
@@ -1025,7 +1051,7 @@ void aio_exception_handler(void *data, rt_loop *loop,
     t->exc = VAL_NONE;
     Dict *d = context_dict(vm, ctx);
     if (d) {
-        call_handler(vm, lo, d);
+        call_handler(vm, lo, d, false);
         obj_decref(d);
     }
     if (!IS_NONE(t->exc) && !vm->pending_exit)
@@ -1450,7 +1476,7 @@ static Value l_call_exception_handler(VM *vm, Value *args, int nargs,
         return VAL_ERR;
     if (!IS_DICT(a[1]))
         return vm_raise_new(vm, vm->c.TypeError, "context must be a dict");
-    call_handler(vm, LSELF, AS_DICT(a[1]));
+    call_handler(vm, LSELF, AS_DICT(a[1]), true);
     return vm_has_exc(vm) ? VAL_ERR : VAL_NONE;
 }
 
@@ -2278,6 +2304,23 @@ static Value a_get_running_loop_opt(VM *vm, Value *args, int nargs,
     return vm->running_loop;
 }
 
+/* asyncio._future(loop, role, label): a plain future that the trace and
+ * the window know by what it stands for, its role ("lock", "queue",
+ * "wait"...) and a label ("Lock.acquire()"). Only the prelude calls it,
+ * where CPython's asyncio calls loop.create_future(), so that a task
+ * waiting for a lock is shown waiting for a lock. */
+static Value a_future_as(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    Value a[3];
+    if (args_parse(vm, "_future", args, nargs, kw, "loop,role,label", a) < 0)
+        return VAL_ERR;
+    LoopObj *lo = loop_of(vm, a[0]);
+    int role = IS_STR(a[1]) ? role_named(AS_STR(a[1])->data) : -1;
+    if (!lo || role < 0 || !IS_STR(a[2]))
+        return vm_raise_new(vm, vm->c.TypeError, "_future(loop, role, label)");
+    return future_create(vm, lo, NULL, (rt_future_role)role, AS_STR(a[2]));
+}
+
 static Value a_get_event_loop(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     if (args_parse(vm, "get_event_loop", args, nargs, kw, "", NULL) < 0)
@@ -2623,6 +2666,7 @@ Value mod_asyncio_module(VM *vm)
         {"run", a_run}, {"sleep", a_sleep},
         {"get_running_loop", a_get_running_loop},
         {"_get_running_loop", a_get_running_loop_opt},
+        {"_future", a_future_as},
         {"get_event_loop", a_get_event_loop},
         {"new_event_loop", a_new_event_loop},
         {"set_event_loop", a_set_event_loop}, {"create_task", a_create_task},

@@ -7,6 +7,11 @@ function of the same name step for step, because the order of callbacks,
 the number of loop iterations and the exceptions raised are what a scenario
 observes. Code here is marked internal: it does not appear in tracebacks,
 and the window attributes its events to the scenario line that called it.
+
+Where CPython calls loop.create_future(), this file calls _future(loop,
+role, label) (mod_asyncio.c): the same plain future, which the trace and
+the window know by what it stands for, so that a task waiting for a lock is
+shown waiting for "Lock.acquire()" and not for some future.
 """
 
 FIRST_COMPLETED = 'FIRST_COMPLETED'
@@ -43,6 +48,9 @@ def _ensure_future(coro_or_future, loop=None):
 class _GatheringFuture(Future):
     """The future gather() returns: cancelling it cancels its children, and
     it only becomes cancelled once they are."""
+
+    _loopscope_role = 'gather'
+    _loopscope_label = 'gather()'
 
     def __init__(self, children, loop=None):
         self._children = children
@@ -133,7 +141,7 @@ def shield(arg):
     if inner.done():
         return inner
     loop = inner.get_loop()
-    outer = loop.create_future()
+    outer = _future(loop, 'future', 'shield()')
 
     def _inner_done_callback(inner):
         if outer.cancelled():
@@ -159,7 +167,7 @@ def shield(arg):
 
 
 async def _cancel_and_wait(fut, loop):
-    waiter = loop.create_future()
+    waiter = _future(loop, 'wait', 'cancel()')
 
     def cb(f):
         _release_waiter(waiter)
@@ -186,7 +194,7 @@ async def wait_for(fut, timeout):
         except CancelledError as exc:
             raise TimeoutError() from exc
 
-    waiter = loop.create_future()
+    waiter = _future(loop, 'wait', 'wait_for()')
     timeout_handle = loop.call_later(timeout, _release_waiter, waiter)
 
     def cb(f):
@@ -218,7 +226,7 @@ async def wait_for(fut, timeout):
 
 
 async def _wait(fs, timeout, return_when, loop):
-    waiter = loop.create_future()
+    waiter = _future(loop, 'wait', 'wait()')
     timeout_handle = None
     if timeout is not None:
         timeout_handle = loop.call_later(timeout, _release_waiter, waiter)
@@ -277,6 +285,8 @@ def as_completed(fs, *, timeout=None):
         raise TypeError(f"expect an iterable of futures, not "
                         f"{type(fs).__name__}")
     done = Queue()
+    done._get_role = 'wait'
+    done._get_label = 'as_completed()'
     loop = get_event_loop()
     todo = {_ensure_future(f, loop) for f in set(fs)}
     timeout_handle = None
@@ -476,7 +486,8 @@ class TaskGroup:
                 self._abort()
         while self._tasks:
             if self._on_completed_fut is None:
-                self._on_completed_fut = self._loop.create_future()
+                self._on_completed_fut = _future(self._loop, 'wait',
+                                                 'TaskGroup')
             try:
                 await self._on_completed_fut
             except CancelledError as ex:
@@ -553,6 +564,12 @@ class TaskGroup:
 
 class _LoopBound:
     _loop = None
+    # What a task waiting on this object waits for (see _future).
+    _fut_role = 'future'
+    _fut_label = 'future'
+
+    def _waiter(self):
+        return _future(self._get_loop(), self._fut_role, self._fut_label)
 
     def _get_loop(self):
         loop = _get_running_loop()
@@ -573,6 +590,9 @@ class _ContextManagerMixin(_LoopBound):
 
 
 class Lock(_ContextManagerMixin):
+    _fut_role = 'lock'
+    _fut_label = 'Lock.acquire()'
+
     def __init__(self):
         self._waiters = None
         self._locked = False
@@ -593,7 +613,7 @@ class Lock(_ContextManagerMixin):
             return True
         if self._waiters is None:
             self._waiters = []
-        fut = self._get_loop().create_future()
+        fut = self._waiter()
         self._waiters.append(fut)
         try:
             try:
@@ -623,6 +643,9 @@ class Lock(_ContextManagerMixin):
 
 
 class Event(_LoopBound):
+    _fut_role = 'event'
+    _fut_label = 'Event.wait()'
+
     def __init__(self):
         self._waiters = []
         self._value = False
@@ -649,7 +672,7 @@ class Event(_LoopBound):
     async def wait(self):
         if self._value:
             return True
-        fut = self._get_loop().create_future()
+        fut = self._waiter()
         self._waiters.append(fut)
         try:
             await fut
@@ -659,6 +682,9 @@ class Event(_LoopBound):
 
 
 class Condition(_ContextManagerMixin):
+    _fut_role = 'condition'
+    _fut_label = 'Condition.wait()'
+
     def __init__(self, lock=None):
         if lock is None:
             lock = Lock()
@@ -679,7 +705,7 @@ class Condition(_ContextManagerMixin):
             raise RuntimeError('cannot wait on un-acquired lock')
         self.release()
         try:
-            fut = self._get_loop().create_future()
+            fut = self._waiter()
             self._waiters.append(fut)
             try:
                 await fut
@@ -720,6 +746,9 @@ class Condition(_ContextManagerMixin):
 
 
 class Semaphore(_ContextManagerMixin):
+    _fut_role = 'semaphore'
+    _fut_label = 'Semaphore.acquire()'
+
     def __init__(self, value=1):
         if value < 0:
             raise ValueError("Semaphore initial value must be >= 0")
@@ -743,7 +772,7 @@ class Semaphore(_ContextManagerMixin):
             return True
         if self._waiters is None:
             self._waiters = []
-        fut = self._get_loop().create_future()
+        fut = self._waiter()
         self._waiters.append(fut)
         try:
             try:
@@ -830,12 +859,17 @@ def _heappop(heap):
 
 
 class Queue(_LoopBound):
+    _get_role = 'queue'
+    _get_label = 'Queue.get()'
+
     def __init__(self, maxsize=0):
         self._maxsize = maxsize
         self._getters = []
         self._putters = []
         self._unfinished_tasks = 0
         self._finished = Event()
+        self._finished._fut_role = 'queue'
+        self._finished._fut_label = 'Queue.join()'
         self._finished.set()
         self._init(maxsize)
 
@@ -891,7 +925,7 @@ class Queue(_LoopBound):
 
     async def put(self, item):
         while self.full():
-            putter = self._get_loop().create_future()
+            putter = _future(self._get_loop(), 'queue', 'Queue.put()')
             self._putters.append(putter)
             try:
                 await putter
@@ -914,7 +948,8 @@ class Queue(_LoopBound):
 
     async def get(self):
         while self.empty():
-            getter = self._get_loop().create_future()
+            getter = _future(self._get_loop(), self._get_role,
+                             self._get_label)
             self._getters.append(getter)
             try:
                 await getter

@@ -200,7 +200,8 @@ rt_trace *rt_trace_new(const char *scenario, const char *source,
                        size_t source_len, rt_clock_mode clock);
 
 /* Appends a copy of `ev` (its strings copied into the arena; seq is set to
- * the event's index). Returns 0 or RT_ENOMEM (then nothing changed). */
+ * the event's index; the fields its kind does not carry cleared, as the
+ * writer would drop them). Returns 0 or RT_ENOMEM (then nothing changed). */
 int rt_trace_append(rt_trace *tr, const rt_event *ev);
 
 /* Frees the trace and its strings. NULL is allowed. */

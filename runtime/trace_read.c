@@ -130,12 +130,40 @@ rt_trace *rt_trace_new(const char *scenario, const char *source,
     return tr;
 }
 
+/* Clears the fields that events of ev's kind do not carry, so that an
+ * event appended from a live run is exactly what the JSON Lines writer
+ * keeps and the reader gives back (a golden trace read from a file then
+ * compares equal to the run that wrote it). */
+static void keep_kind_keys(rt_event *ev)
+{
+    uint32_t keys = rt_trace_kind_keys(ev->kind);
+#define HAS(k) (keys & (1u << RT_TKEY_##k))
+    if (!HAS(LOOP)) ev->loop = 0;
+    if (!HAS(TASK)) ev->task = 0;
+    if (!HAS(FUT)) ev->future = 0;
+    if (!HAS(HANDLE)) ev->handle = 0;
+    if (!HAS(JOB)) ev->job = 0;
+    if (!HAS(EXECUTOR)) ev->executor = 0;
+    if (!HAS(WORKER) || ev->worker < 0) ev->worker = -1;
+    if (!HAS(PEER)) ev->peer = 0;
+    if (!HAS(LINE)) ev->line = 0;
+    if (!HAS(FUNC)) ev->func = NULL;
+    if (!HAS(KIND2)) ev->kind2 = 0;
+    if (!HAS(N)) ev->n = 0;
+    if (!HAS(WHEN)) ev->when = 0;
+    if (!HAS(NAME)) ev->name = NULL;
+    if (!HAS(TYPE)) ev->type = NULL;
+    if (!HAS(TEXT)) ev->text = NULL;
+#undef HAS
+}
+
 int rt_trace_append(rt_trace *tr, const rt_event *ev)
 {
     if (reserve_events(tr, tr->len + 1) != RT_OK)
         return RT_ENOMEM;
     rt_event copy = *ev;
     copy.seq = tr->len;
+    keep_kind_keys(&copy);
     if (arena_str(tr, ev->name, &copy.name) || arena_str(tr, ev->type, &copy.type) ||
         arena_str(tr, ev->text, &copy.text) || arena_str(tr, ev->func, &copy.func))
         return RT_ENOMEM; /* the arena keeps the strings; harmless */
@@ -1074,8 +1102,28 @@ static size_t appendf(char *buf, size_t size, size_t at, const char *fmt, ...)
     return n < 0 ? at : at + (size_t)n;
 }
 
+/* `s` with control characters made visible ("\\n" for a newline), so that
+ * a described event stays on one line of the side-by-side report; in tmp. */
+static const char *visible(const char *s, char *tmp, size_t size)
+{
+    size_t o = 0;
+    for (; *s && o + 3 < size; s++) {
+        unsigned char c = (unsigned char)*s;
+        const char *esc = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : NULL;
+        if (esc) {
+            tmp[o++] = esc[0];
+            tmp[o++] = esc[1];
+        } else {
+            tmp[o++] = c < 0x20 ? '?' : (char)c;
+        }
+    }
+    tmp[o] = '\0';
+    return tmp;
+}
+
 void rt_trace_describe(const rt_trace *tr, size_t i, char *buf, size_t size)
 {
+    char vis[512];
     if (!size)
         return;
     buf[0] = '\0';
@@ -1120,7 +1168,7 @@ void rt_trace_describe(const rt_trace *tr, size_t i, char *buf, size_t size)
         return;
     case RT_EV_OUTPUT:
         appendf(buf, size, at, " %s: %s", e->name ? e->name : "stdout",
-                e->text ? e->text : "");
+                visible(e->text ? e->text : "", vis, sizeof vis));
         return;
     default:
         break;
@@ -1148,7 +1196,7 @@ void rt_trace_describe(const rt_trace *tr, size_t i, char *buf, size_t size)
     if (e->type)
         at = appendf(buf, size, at, " %s", e->type);
     if (e->text)
-        appendf(buf, size, at, " \"%s\"", e->text);
+        appendf(buf, size, at, " \"%s\"", visible(e->text, vis, sizeof vis));
 }
 
 static bool same_str(const char *a, const char *b)

@@ -953,6 +953,26 @@ static void exc_event(VM *vm, rt_event_kind kind, Value exc, Frame *f,
     obj_decref(msg);
 }
 
+/* Reports exc.propagate: the exception left the function of `left` for
+ * its caller, frame `back` (NULL when unknown), arriving at back's current
+ * line. As the schema says: `func` is the function left, `name` the
+ * caller, `line` the line in the caller. Nothing is reported when the
+ * caller is asyncio's own code. */
+static void exc_propagate_event(VM *vm, Value exc, Code *left, Frame *back)
+{
+    if (!vm->tracing || !back || !back->code || (back->code->flags & CO_INTERNAL))
+        return;
+    rt_event ev = {0};
+    ev.kind = RT_EV_EXC_PROPAGATE;
+    ev.task = vm_current_task_id(vm);
+    ev.worker = -1;
+    ev.line = vm_frame_line(back);
+    ev.func = left && left->name ? left->name->data : NULL;
+    ev.name = frame_func(back);
+    ev.type = class_of(vm, exc)->name->data;
+    vm_emit(vm, &ev);
+}
+
 /* Looks up the handler for the instruction before f->ip. */
 static const ExcRange *find_handler(Frame *f)
 {
@@ -2759,6 +2779,11 @@ error:
         Frame *back = f->back;
         int flags = f->flags;
         Coro *coro = f->coro;
+        /* The function being left names the exc.propagate event; keep its
+         * code alive past frame_clear. */
+        Code *left = f->code;
+        if (left)
+            obj_incref(left);
         frame_clear(f);
         if (coro)
             coro->state = CORO_DONE;
@@ -2766,13 +2791,16 @@ error:
             frame_free_mem(t, f);
         t->depth--;
         if (flags & FR_ENTRY) {
+            if (left)
+                obj_decref(left);
             t->frame = back;
             t->depth++;
             t->exc_fresh = true; /* the caller's frame adds its own line */
             return RUN_ERROR;
         }
-        exc_event(vm, RT_EV_EXC_PROPAGATE, t->exc, f == back ? NULL : back,
-                  NULL);
+        exc_propagate_event(vm, t->exc, left, f == back ? NULL : back);
+        if (left)
+            obj_decref(left);
         t->frame = f = back;
         if (IS_LAYOUT(t->exc, EXC))
             exc_add_tb(vm, (Exc *)AS_OBJ(t->exc), f->code, vm_frame_line(f),

@@ -9,12 +9,20 @@
  * A live run feeds events from a thread of its own through sim_live; each
  * frame drains the queue into the trace and folds the new events into the
  * timeline. The window therefore stays responsive even when the scenario
- * never yields: the status bar then says the loop is blocked and where.
+ * never yields. The run's rt_scenario_probe says where such a run is: when
+ * no event has come for a second but the probe's ticks keep moving, the
+ * status bar says that the loop is blocked and at which line (what
+ * asyncio's debug mode reports as a step that took too long). Closing the
+ * window or reloading sets the probe's `interrupt`, so the run ends with
+ * KeyboardInterrupt at its next loop turn and its thread is joined.
  *
- * With LOOPSCOPE_TEST_LOG=1 in the environment the window prints
- * "step N" on stdout whenever the step changes, for the Xvfb test.
+ * With LOOPSCOPE_TEST_LOG=1 in the environment the window prints what the
+ * Xvfb test checks on stdout: "step N" whenever the step changes, "live
+ * finished", "live blocked at line N", "live interrupted", "live
+ * reloaded".
  */
 #include <getopt.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,10 +43,16 @@ typedef struct app {
     const sim_live_run *live; /* a live run, or NULL for a trace file */
     sim_live *feed;
     SDL_Thread *thread;
+    rt_scenario_probe *probe; /* the live run's (owned): where it is, its stop
+                                 switch; on the heap, as a run that will not
+                                 stop keeps using it after the app is gone */
+    unsigned long probe_ticks;/* probe.ticks when last read */
+    double ticks_moved;       /* `now` when they last moved */
     bool finished;            /* the live run returned and was drained */
     bool quit, test_log, dragging, follow, fullscreen;
     bool vsync;               /* presenting waits for the display */
     bool logged_blocked;      /* the test log said "live blocked" */
+    bool runaway;             /* the live run was stopped for its size */
     char dropped[4096];       /* the path of a trace dropped on the window */
     size_t logged;            /* the last step printed by the test log */
     double play_acc;          /* seconds accumulated towards the next step */
@@ -58,7 +72,7 @@ static void no_display_note(const char *why)
     fprintf(stderr,
             "loopscope view: cannot open a window: %s.\n"
             "Without a display, run the scenario headless with `loopscope run FILE.py`,\n"
-            "or draw its steps as pictures with `loopscope render TRACE.jsonl --step N -o "
+            "or draw its steps as pictures with `loopscope render FILE.py --step N -o "
             "step.png`\n(or `--all -o DIR` for every step).\n",
             why);
 }
@@ -130,12 +144,67 @@ static int load_trace(app *a, const char *path, bool keep_step, bool report)
     return 0;
 }
 
+/* A live run that emits this many events is taken to run forever (a
+ * `while True:` that awaits): the window stops it rather than fill the
+ * memory. About 100 bytes an event. */
+enum { LIVE_MAX_EVENTS = 4000000 };
+
+static void test_log(app *a, const char *fmt, long arg)
+{
+    if (a->test_log) {
+        printf(fmt, arg);
+        putchar('\n');
+        fflush(stdout);
+    }
+}
+
+/* What a run thread needs, copied when it starts so that it never reads
+ * the app (which a run that will not stop may outlive). */
+typedef struct run_ctx {
+    int (*run)(void *arg, rt_event_hook hook, void *hook_data, rt_scenario_probe *probe);
+    void *arg;
+    sim_live *feed;
+    rt_scenario_probe *probe;
+} run_ctx;
+
 static int run_thread(void *data)
 {
-    app *a = data;
-    a->live->run(a->live->arg, sim_live_hook, a->feed);
-    sim_live_finish(a->feed);
+    run_ctx *c = data;
+    c->run(c->arg, sim_live_hook, c->feed, c->probe);
+    sim_live_finish(c->feed);
+    rt_free(c);
     return 0;
+}
+
+/* Stops a live run that has not finished: sets its probe's interrupt (a
+ * KeyboardInterrupt at its next loop turn), then waits up to `wait`
+ * seconds for the thread to end and joins it. Returns true when no run
+ * thread is left. A run that does not stop in time (a worker thread
+ * spinning, or a scenario that catches KeyboardInterrupt and goes on) is
+ * detached and its queue deliberately kept, since its thread may still
+ * call the hook; the process is about to exit or reload elsewhere. */
+static bool stop_live(app *a, double wait)
+{
+    if (!a->thread)
+        return true;
+    Uint64 freq = SDL_GetPerformanceFrequency(), t0 = SDL_GetPerformanceCounter();
+    while (!sim_live_finished(a->feed)) {
+        /* Ask again each time: a run may swallow one KeyboardInterrupt. */
+        atomic_store_explicit(&a->probe->interrupt, 1, memory_order_relaxed);
+        if ((double)(SDL_GetPerformanceCounter() - t0) / (double)freq > wait) {
+            SDL_DetachThread(a->thread);
+            a->thread = NULL;
+            a->feed = NULL;  /* leaked on purpose: see above */
+            a->probe = NULL; /* likewise */
+            a->finished = true;
+            a->view.live_running = false;
+            return false;
+        }
+        SDL_Delay(5);
+    }
+    SDL_WaitThread(a->thread, NULL);
+    a->thread = NULL;
+    return true;
 }
 
 static int start_live(app *a, bool keep_step)
@@ -144,32 +213,58 @@ static int start_live(app *a, bool keep_step)
     rt_trace *tr = rt_trace_new(r->scenario, r->source, r->source_len, r->clock);
     sim_timeline *tl = tr ? sim_timeline_new(tr) : NULL;
     sim_live *feed = sim_live_new();
-    if (!tr || !tl || !feed) {
+    run_ctx *ctx = rt_malloc(sizeof *ctx);
+    if (!a->probe)
+        a->probe = rt_calloc(1, sizeof *a->probe);
+    if (!tr || !tl || !feed || !ctx || !a->probe) {
         sim_timeline_free(tl);
         rt_trace_free(tr);
         sim_live_free(feed);
+        rt_free(ctx);
         return 2;
     }
     if (a->thread)
         SDL_WaitThread(a->thread, NULL); /* finished: reload checks */
+    a->thread = NULL;
     sim_live_free(a->feed);
     a->feed = feed;
     a->finished = false;
+    a->logged_blocked = false;
+    a->runaway = false;
+    atomic_store_explicit(&a->probe->interrupt, 0, memory_order_relaxed);
+    atomic_store_explicit(&a->probe->line, 0, memory_order_relaxed);
+    a->probe_ticks = atomic_load_explicit(&a->probe->ticks, memory_order_relaxed);
+    a->ticks_moved = a->now;
     adopt(a, tr, tl, keep_step);
     a->view.live_running = true;
-    a->thread = SDL_CreateThread(run_thread, "scenario", a);
-    return a->thread ? 0 : 2;
+    *ctx = (run_ctx){r->run, r->arg, feed, a->probe};
+    a->thread = SDL_CreateThread(run_thread, "scenario", ctx);
+    if (!a->thread) {
+        rt_free(ctx);
+        return 2;
+    }
+    return 0;
 }
 
 static void reload(app *a)
 {
     if (a->live) {
+        bool interrupted = false;
         if (!a->finished) {
-            set_status(a, "cannot reload while the run is still going");
-            return;
+            /* Still running (perhaps spinning): stop it, then run again. */
+            if (!stop_live(a, 2.0)) {
+                set_status(a, "the run does not stop (a worker thread spins?): "
+                              "quit and start again");
+                return;
+            }
+            interrupted = true;
+            test_log(a, "live interrupted", 0);
         }
-        if (start_live(a, true) == 0)
-            set_status(a, "re-ran the scenario");
+        if (start_live(a, true) == 0) {
+            set_status(a, interrupted ? "stopped the run and re-ran the scenario"
+                                      : "re-ran the scenario");
+            test_log(a, "live reloaded", 0);
+        }
         return;
     }
     if (a->opt.path && load_trace(a, a->opt.path, true, false) == 0)
@@ -389,16 +484,35 @@ static void tick(app *a, double dt)
         if (got < 0)
             set_status(a, "out of memory: events were lost");
         v->live_idle = sim_live_idle(a->feed);
+        /* Where a silent run is: its probe's line, and whether its code
+         * still runs (the ticks move) or it waits for something. */
+        unsigned long ticks = atomic_load_explicit(&a->probe->ticks, memory_order_relaxed);
+        if (ticks != a->probe_ticks) {
+            a->probe_ticks = ticks;
+            a->ticks_moved = a->now;
+        }
+        v->live_busy = a->now - a->ticks_moved < 0.5;
+        v->live_line = atomic_load_explicit(&a->probe->line, memory_order_relaxed);
+        const sim_model *tip = sim_timeline_tip(a->tl);
+        v->live_who[0] = '\0';
+        if (tip->loop.running_task) {
+            char tmp[64];
+            snprintf(v->live_who, sizeof v->live_who, "%s",
+                     sim_task_label(sim_timeline_index(a->tl), tip->loop.running_task, tmp,
+                                    sizeof tmp));
+        }
+        if (!fin && !a->runaway && a->tr->len > LIVE_MAX_EVENTS) {
+            a->runaway = true;
+            atomic_store_explicit(&a->probe->interrupt, 1, memory_order_relaxed);
+            set_status(a, "stopped the run after 4 million events: it seems to run forever");
+        }
         if (fin) {
             a->finished = true;
             v->live_running = false;
-            if (a->test_log) {
-                printf("live finished\n");
-                fflush(stdout);
-            }
-        } else if (a->test_log && v->live_idle > 1.0 && !a->logged_blocked) {
-            printf("live blocked\n");
-            fflush(stdout);
+            test_log(a, "live finished %ld steps", (long)sim_timeline_steps(a->tl));
+        } else if (v->live_idle > 1.0 && v->live_busy && v->live_line > 0 &&
+                   !a->logged_blocked) {
+            test_log(a, "live blocked at line %ld", v->live_line);
             a->logged_blocked = true;
         }
         if (got > 0 && a->follow)
@@ -546,12 +660,18 @@ static int run_window(app *a)
 static void app_free(app *a)
 {
     sim_view_deinit(&a->view);
-    if (a->thread && a->finished) {
+    /* A run still going is interrupted and joined; one that will not stop
+     * keeps its thread and queue (stop_live): the process is about to
+     * exit. */
+    if (a->thread && !a->finished && stop_live(a, 2.0))
+        test_log(a, "live interrupted", 0);
+    if (a->thread)
         SDL_WaitThread(a->thread, NULL);
-        sim_live_free(a->feed);
-    }
-    /* A run that never finished keeps its thread and queue: the process
-     * is about to exit and the thread may still call the hook. */
+    a->thread = NULL;
+    sim_live_free(a->feed);
+    a->feed = NULL;
+    rt_free(a->probe);
+    a->probe = NULL;
     sim_timeline_free(a->tl);
     rt_trace_free(a->tr);
     SDL_Quit();

@@ -51,7 +51,7 @@ typedef struct slot {
     uint8_t style;         /* SLOT_* */
     uint8_t flags;         /* F_* */
     uint64_t task;         /* colour and badges */
-    const char *title;     /* main label (trace arena or static) */
+    char title[48];        /* main label */
     char sub[48];          /* second line */
 } slot;
 
@@ -229,7 +229,7 @@ static slot *add_slot(slots *s, uint64_t key, SDL_Rect r, int style, uint64_t ta
     o->style = (uint8_t)style;
     o->flags = (uint8_t)flags;
     o->task = task;
-    o->title = title;
+    snprintf(o->title, sizeof o->title, "%s", title ? title : "");
     snprintf(o->sub, sizeof o->sub, "%s", sub ? sub : "");
     return o;
 }
@@ -256,7 +256,10 @@ static SDL_Rect running_box(const frame *f)
 static SDL_Rect running_card(const frame *f)
 {
     SDL_Rect box = running_box(f);
-    int w = f->L.card_w < box.w ? f->L.card_w : box.w;
+    /* A little wider than a queued card: callback names are long. */
+    int w = rnd(f->L.card_w * 1.4f);
+    if (w > box.w - f->L.u)
+        w = box.w - f->L.u;
     int y = box.y + f->th->line_px + rnd(f->L.u * 1.2f);
     return (SDL_Rect){box.x + (box.w - w) / 2, y, w, f->L.card_h};
 }
@@ -270,6 +273,28 @@ static const char *hkind_label(int hkind)
     case RT_HANDLE_THREADSAFE: return "from a thread";
     default: return "callback";
     }
+}
+
+/* A callback card's two lines: its name as a reader says it, and what it
+ * is ("timer callback", "done callback of main"). */
+static void callback_card(const frame *f, const sim_card *c, char *title, size_t tsize,
+                          char *sub, size_t ssize)
+{
+    const char *name = sim_callback_name(c->name, title, tsize);
+    if (name != title)
+        snprintf(title, tsize, "%s", name ? name : hkind_label(c->hkind));
+    char ob[64];
+    const char *owner = c->hkind == RT_HANDLE_DONE_CALLBACK && !c->timer
+                            ? sim_handle_owner(f->v->tl, c->handle, ob, sizeof ob)
+                            : NULL;
+    if (c->timer)
+        snprintf(sub, ssize, "timer callback");
+    else if (owner)
+        snprintf(sub, ssize, "done callback of %s", owner);
+    else
+        snprintf(sub, ssize, "%s", hkind_label(c->hkind));
+    if (!name && owner)
+        snprintf(title, tsize, "done callback");
 }
 
 /* Rows of the waiting panel: which tasks, in order. */
@@ -353,6 +378,12 @@ static double nice_span(double x)
     return k * p;
 }
 
+/* Did the clock jump forward in the loop iteration shown? */
+static bool clock_jumped(const sim_model *m)
+{
+    return m->jump_iteration && m->jump_iteration == m->loop.iteration && m->t_prev_jump < m->t;
+}
+
 static axis timer_axis(const frame *f, const sim_model *m)
 {
     const layout *L = &f->L;
@@ -364,8 +395,11 @@ static axis timer_axis(const frame *f, const sim_model *m)
     for (size_t i = 0; i < m->timers.len; i++)
         if (m->timers.v[i].state != SIM_TIMER_FIRED && m->timers.v[i].when > far)
             far = m->timers.v[i].when;
-    double span = nice_span(fmax(1.0, (far - now) / 0.8));
-    a.t0 = now - span * 0.12;
+    /* During the iteration in which the clock jumped, the axis also shows
+     * where it jumped from (draw_timers marks the jump). */
+    double from = clock_jumped(m) ? m->t_prev_jump : now;
+    double span = nice_span(fmax(1.0, (far - from) / 0.8));
+    a.t0 = from - span * 0.12;
     a.t1 = a.t0 + span * 1.08;
     return a;
 }
@@ -418,9 +452,10 @@ static void place_cards(frame *f, const sim_model *m, slots *s)
                  m->loop.running_task, card_title(f, m->loop.running_task), sub, F_RUNNING);
     } else if (m->loop.running_card) {
         const sim_card *c = &m->loop.running;
-        add_slot(s, KEY_HANDLE(c->handle), running_card(f), SLOT_CALLBACK, c->task,
-                 c->name ? c->name : hkind_label(c->hkind),
-                 c->timer ? "timer callback" : hkind_label(c->hkind), F_RUNNING);
+        char title[48];
+        callback_card(f, c, title, sizeof title, sub, sizeof sub);
+        add_slot(s, KEY_HANDLE(c->handle), running_card(f), SLOT_CALLBACK, c->task, title, sub,
+                 F_RUNNING);
     }
     /* The ready queue, head first. */
     SDL_Rect rq = {L->ready.x + L->pad, L->ready.y + L->title_h + rnd(L->u * 1.1f),
@@ -444,9 +479,9 @@ static void place_cards(frame *f, const sim_model *m, slots *s)
             add_slot(s, KEY_TASK(c->task), r, SLOT_TASK, c->task, card_title(f, c->task), sub,
                      flags | (c->hkind == RT_HANDLE_WAKEUP ? F_WAKEUP : 0));
         } else {
-            add_slot(s, KEY_HANDLE(c->handle), r, SLOT_CALLBACK, c->task,
-                     c->name ? c->name : hkind_label(c->hkind),
-                     c->timer ? "timer callback" : hkind_label(c->hkind), flags);
+            char title[48];
+            callback_card(f, c, title, sizeof title, sub, sizeof sub);
+            add_slot(s, KEY_HANDLE(c->handle), r, SLOT_CALLBACK, c->task, title, sub, flags);
         }
     }
     if (shown < nready) {
@@ -694,7 +729,7 @@ static void draw_card(frame *f, const slot *s, SDL_Rect r, int fade, bool hit)
         SDL_Color c = task_color(f, s->task);
         sim_fill_round(f->p, r, r.h / 2, alpha(t->card, a));
         sim_fill_circle(f->p, r.x + r.h / 2, r.y + r.h / 2, r.h / 4 + 1, alpha(c, a));
-        char label[80];
+        char label[100];
         snprintf(label, sizeof label, "%s %s", s->title, s->sub);
         text(f, SIM_FACE_UI, SIM_SIZE_SMALL, alpha(t->card_text, a), label, r.x + r.h, r.y + 1,
              r.w - r.h - 4, 0);
@@ -1100,6 +1135,7 @@ static void draw_timers(frame *f, const axis *a, double now)
     panel(f, L->timers, "TIMERS", note, t->panel_edge);
     /* The past is shaded; the axis has ticks at a nice step. */
     float xn = axis_x(a, now);
+    bool jump_label = false;
     if (xn > a->area.x)
         sim_fill_rect(f->p, (SDL_Rect){a->area.x, a->area.y, rnd(xn) - a->area.x,
                                        a->y - a->area.y},
@@ -1125,6 +1161,22 @@ static void draw_timers(frame *f, const axis *a, double now)
         text(f, SIM_FACE_UI, SIM_SIZE_SMALL, t->muted, lab, rnd(x), a->y + 5, 0, 1);
     }
     /* Stems from the axis up to each timer card are drawn with the cards. */
+    /* A jump of the clock in this iteration: a bracket from where it was
+     * to now, with the time it skipped (nothing could run meanwhile). */
+    if (clock_jumped(m)) {
+        float xp = axis_x(a, m->t_prev_jump);
+        float yb = (float)a->y - rnd(L->u * 0.45f);
+        SDL_Color base = m->jump_blocked ? t->warn : t->accent;
+        SDL_Color jc = alpha(base, 200);
+        sim_fill_rect(f->p, (SDL_Rect){rnd(xp), a->y - rnd(L->u * 0.2f), rnd(xn - xp) + 1,
+                                       rnd(L->u * 0.2f)},
+                      alpha(base, 70));
+        sim_line(f->p, xp, yb - rnd(L->u * 0.3f), xp, (float)a->y, 1.5f, jc);
+        sim_curve(f->p, xp, yb - rnd(L->u * 0.3f), xp + (xn - xp) * 0.3f, yb - L->u * 1.6f,
+                  xn - (xn - xp) * 0.3f, yb - L->u * 1.6f, xn - 2, yb - rnd(L->u * 0.3f),
+                  1.5f, rnd(L->u * 0.5f), jc);
+        jump_label = true;
+    }
     /* The clock cursor. */
     sim_line(f->p, xn, (float)a->area.y - rnd(L->u * 0.2f), xn, (float)a->y + 5,
              (float)t->line_px + 1, t->accent);
@@ -1138,6 +1190,23 @@ static void draw_timers(frame *f, const axis *a, double now)
     SDL_Rect pill = {lx, L->timers.y + rnd(L->u * 0.3f), w, th(f, SIM_FACE_BOLD, SIM_SIZE_SMALL) + 2};
     sim_fill_round(f->p, pill, pill.h / 2, t->accent);
     text(f, SIM_FACE_BOLD, SIM_SIZE_SMALL, t->panel, tl, pill.x + w / 2, pill.y + 1, 0, 1);
+    if (jump_label) {
+        /* What the jump was, beside the clock's pill (away from the
+         * cards): an idle wait skipped, or the loop's thread blocked. */
+        char jl[64], jw[32];
+        sim_format_time(m->t - m->t_prev_jump, jw, sizeof jw);
+        snprintf(jl, sizeof jl, m->jump_blocked ? "loop blocked +%s s" : "clock jumped +%s s",
+                 jw);
+        int jwid = sim_text_width(f->tx, SIM_FACE_BOLD, SIM_SIZE_SMALL, jl);
+        int title_end = L->timers.x + L->pad +
+                        sim_text_width(f->tx, SIM_FACE_BOLD, SIM_SIZE_TITLE, "TIMERS") + L->pad;
+        int jx = pill.x - rnd(L->u * 0.5f) - jwid;
+        if (pill.x < rnd(xn))
+            jx = pill.x + pill.w + rnd(L->u * 0.5f); /* the pill sits left of the cursor */
+        if (jx >= title_end && jx + jwid <= L->timers.x + L->timers.w - L->pad)
+            text(f, SIM_FACE_BOLD, SIM_SIZE_SMALL, m->jump_blocked ? t->warn : t->accent, jl,
+                 jx, pill.y + 1, 0, 0);
+    }
     if (!m->timers.len)
         text(f, SIM_FACE_UI, SIM_SIZE_SMALL, t->muted, "no timers armed", a->area.x + a->area.w / 2,
              a->area.y + rnd(L->u * 0.4f), 0, 1);
@@ -1145,6 +1214,28 @@ static void draw_timers(frame *f, const axis *a, double now)
 
 static void draw_timer_stems(frame *f, const axis *a, const slots *cur)
 {
+    /* Timers with no room for a card keep a mark on the axis: a dot in
+     * their task's colour, a cross when cancelled. */
+    const sim_model *mm = &f->v->cur;
+    for (size_t k = 0; k < mm->timers.len; k++) {
+        const sim_timer *tm = &mm->timers.v[k];
+        if (tm->state == SIM_TIMER_FIRED)
+            continue;
+        float x = axis_x(a, tm->when);
+        if (x < a->area.x || x > a->area.x + a->area.w)
+            continue;
+        if (find_slot(cur, KEY_HANDLE(tm->handle)))
+            continue;
+        SDL_Color c = tm->task ? task_color(f, tm->task) : f->th->muted;
+        int r = rnd(f->L.u * 0.3f) + 1;
+        if (tm->state == SIM_TIMER_CANCELLED) {
+            c = alpha(f->th->cancel, 220);
+            sim_line(f->p, x - r, (float)(a->y - r), x + r, (float)(a->y + r), 2, c);
+            sim_line(f->p, x - r, (float)(a->y + r), x + r, (float)(a->y - r), 2, c);
+        } else {
+            sim_fill_circle(f->p, rnd(x), a->y, r, c);
+        }
+    }
     for (int i = 0; i < cur->n; i++) {
         const slot *s = &cur->v[i];
         if (s->style != SLOT_TIMER)
@@ -1277,10 +1368,15 @@ static void draw_exec(frame *f)
     char note[96] = "";
     if (m->executors.len) {
         size_t busy = 0;
+        int most = 0;
         for (size_t i = 0; i < m->workers.len; i++)
             busy += m->workers.v[i].state != SIM_WORKER_IDLE;
-        snprintf(note, sizeof note, "%zu of %zu threads busy \xc2\xb7 %zu jobs queued", busy,
-                 m->workers.len, m->job_queue.len);
+        for (size_t i = 0; i < m->executors.len; i++)
+            most += m->executors.v[i].max_workers;
+        snprintf(note, sizeof note,
+                 "%zu busy \xc2\xb7 %zu thread%s started (up to %d) \xc2\xb7 %zu job%s queued",
+                 busy, m->workers.len, m->workers.len == 1 ? "" : "s", most, m->job_queue.len,
+                 m->job_queue.len == 1 ? "" : "s");
     }
     if (!m->executors.len) {
         panel(f, L->exec, "EXECUTOR THREADS",
@@ -1381,13 +1477,32 @@ static void draw_exec(frame *f)
     }
 }
 
+/* Printed text as one row: the final newline dropped (a font has no
+ * glyph for it), inner newlines shown as a return arrow, tabs as spaces. */
+static const char *printable(const char *s, char *buf, size_t size)
+{
+    size_t o = 0, n = s ? strlen(s) : 0;
+    if (n && s[n - 1] == '\n')
+        n--;
+    for (size_t i = 0; i < n && o + 6 < size; i++) {
+        if (s[i] == '\n') {
+            memcpy(buf + o, " \xe2\x86\xb5 ", 5);
+            o += 5;
+        } else {
+            buf[o++] = (unsigned char)s[i] < 0x20 ? ' ' : s[i];
+        }
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 static void draw_output(frame *f)
 {
     const layout *L = &f->L;
     const sim_theme *t = f->th;
     const sim_model *m = &f->v->cur;
     char note[48];
-    snprintf(note, sizeof note, "%zu lines", m->noutput);
+    snprintf(note, sizeof note, "%zu line%s", m->noutput, m->noutput == 1 ? "" : "s");
     SDL_Rect c = panel(f, L->output, "OUTPUT", note, t->panel_edge);
     int lh = th(f, SIM_FACE_MONO, SIM_SIZE_SMALL);
     int rows = c.h / lh;
@@ -1408,15 +1523,26 @@ static void draw_output(frame *f)
         char when[32];
         sim_format_time(e->t, when, sizeof when);
         text(f, SIM_FACE_MONO, SIM_SIZE_SMALL, t->muted, when, c.x + tw - rnd(L->u * 0.6f), y, 0, 2);
-        char nb[32];
-        const char *who = e->task ? task_name(f, e->task, nb, sizeof nb) : "thread";
+        char nb[32], line[512];
+        const char *who = e->task ? task_name(f, e->task, nb, sizeof nb) : "\xe2\x80\x94";
         SDL_Color wc = e->task ? task_color(f, e->task) : t->muted;
+        bool err = e->name && strcmp(e->name, "stderr") == 0;
+        const char *what = printable(e->text, line, sizeof line);
+        if (e->kind != RT_EV_OUTPUT) {
+            /* A warning, or the last line of a traceback: on stderr. */
+            err = true;
+            who = e->kind == RT_EV_WARN ? "warning" : "traceback";
+            wc = t->error;
+            char msg[400];
+            snprintf(msg, sizeof msg, "%s: %s", e->type ? e->type : "Error",
+                     e->text ? e->text : "");
+            what = printable(msg, line, sizeof line);
+        }
         sim_fill_circle(f->p, c.x + tw + rnd(L->u * 0.3f), y + lh / 2, rnd(L->u * 0.25f), wc);
         text(f, SIM_FACE_UI, SIM_SIZE_SMALL, t->muted, who, c.x + tw + rnd(L->u * 0.8f), y,
              nw - rnd(L->u * 0.9f), 0);
-        bool err = e->name && strcmp(e->name, "stderr") == 0;
-        text(f, SIM_FACE_MONO, SIM_SIZE_SMALL, err ? t->error : t->text, e->text ? e->text : "",
-             c.x + tw + nw, y, c.w - tw - nw, 0);
+        text(f, SIM_FACE_MONO, SIM_SIZE_SMALL, err ? t->error : t->text, what, c.x + tw + nw, y,
+             c.w - tw - nw, 0);
     }
 }
 
@@ -1467,6 +1593,43 @@ static int wrap_text(frame *f, sim_face face, sim_size size, SDL_Color col, cons
     return y - r.y;
 }
 
+/* How many lines `s` takes word-wrapped to width w (as wrap_text breaks
+ * it), up to `most`. */
+static int wrap_lines(frame *f, sim_face face, sim_size size, const char *s, int w, int most)
+{
+    int lines = 0;
+    const char *p = s;
+    char line[1024];
+    while (*p == ' ')
+        p++;
+    while (*p && lines < most) {
+        const char *end = p, *q = p;
+        while (*q) {
+            const char *wd = q;
+            while (*wd == ' ')
+                wd++;
+            while (*wd && *wd != ' ')
+                wd++;
+            size_t n = (size_t)(wd - p);
+            if (n >= sizeof line)
+                break;
+            memcpy(line, p, n);
+            line[n] = '\0';
+            if (end != p && sim_text_width(f->tx, face, size, line) > w)
+                break;
+            end = wd;
+            q = wd;
+        }
+        if (end == p)
+            break;
+        lines++;
+        p = end;
+        while (*p == ' ')
+            p++;
+    }
+    return lines;
+}
+
 static void draw_narration(frame *f)
 {
     const layout *L = &f->L;
@@ -1479,10 +1642,14 @@ static void draw_narration(frame *f)
     if (f->v->step && st.line)
         snprintf(note, sizeof note, "line %d", st.line);
     SDL_Rect c = panel(f, L->narr, title, note, t->panel_edge);
-    /* An exception in flight: its path as a line of chips. */
+    /* The newest exception in flight: its path as a line of chips. */
+    const sim_exc *newest = NULL;
+    for (int i = 0; i < SIM_EXCS; i++)
+        if (m->excs[i].used && (!newest || m->excs[i].raised_at > newest->raised_at))
+            newest = &m->excs[i];
     for (int i = 0; i < SIM_EXCS; i++) {
         const sim_exc *x = &m->excs[i];
-        if (!x->used)
+        if (x != newest)
             continue;
         bool cancel = x->cancel || (x->type && strcmp(x->type, "CancelledError") == 0);
         SDL_Color col = cancel ? t->cancel : t->error;
@@ -1516,7 +1683,15 @@ static void draw_narration(frame *f)
         c.h -= ph + rnd(L->u * 0.35f);
         break;
     }
-    wrap_text(f, SIM_FACE_UI, SIM_SIZE_LARGE, t->text, f->v->narration, c);
+    /* Large text, unless the narration would not fit: then smaller. */
+    sim_size sz = SIM_SIZE_LARGE;
+    while (sz > SIM_SIZE_SMALL) {
+        int fit = c.h / th(f, SIM_FACE_UI, sz);
+        if (wrap_lines(f, SIM_FACE_UI, sz, f->v->narration, c.w, fit + 1) <= fit)
+            break;
+        sz = (sim_size)(sz - 1);
+    }
+    wrap_text(f, SIM_FACE_UI, sz, t->text, f->v->narration, c);
 }
 
 static void draw_status(frame *f)
@@ -1558,14 +1733,17 @@ static void draw_status(frame *f)
         snprintf(buf, sizeof buf, "%s", v->status);
         col = t->text;
     } else if (v->live_running && v->live_idle > 1.0) {
-        char nb[32];
-        const sim_task *rt = sim_model_task(m, m->loop.running_task);
-        if (rt)
+        /* A live run that has emitted nothing for a while: where its
+         * probe says it is (asyncio's debug mode would report the step as
+         * taking too long). */
+        if (v->live_busy && v->live_line > 0)
             snprintf(buf, sizeof buf, "The loop is blocked: %s has run line %d for %.0f s "
-                                      "without awaiting", task_name(f, rt->id, nb, sizeof nb),
-                     rt->line, v->live_idle);
+                                      "without awaiting (R stops and re-runs, Q quits)",
+                     v->live_who[0] ? v->live_who : "the running code", v->live_line,
+                     v->live_idle);
         else
-            snprintf(buf, sizeof buf, "The loop is blocked: no event for %.0f s", v->live_idle);
+            snprintf(buf, sizeof buf, "The loop is blocked: no event for %.0f s",
+                     v->live_idle);
         col = t->warn;
     } else if (m->loop.blocked) {
         sim_format_time(m->loop.blocked_until, when, sizeof when);

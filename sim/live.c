@@ -169,3 +169,12 @@ double sim_live_idle(const sim_live *l)
     pthread_mutex_unlock(&m->lock);
     return mono() - last;
 }
+
+bool sim_live_finished(const sim_live *l)
+{
+    sim_live *m = (sim_live *)l;
+    pthread_mutex_lock(&m->lock);
+    bool done = m->finished;
+    pthread_mutex_unlock(&m->lock);
+    return done;
+}

@@ -412,6 +412,8 @@ void sim_model_apply(sim_model *m, const sim_index *ix, const rt_event *ev)
         break;
     case RT_EV_CLOCK_ADVANCE:
         m->t_prev_jump = ev->t;
+        m->jump_iteration = lp->iteration;
+        m->jump_blocked = ev->text && strcmp(ev->text, "sleep") == 0;
         m->t = ev->when;
         trim_timers(m);
         break;
@@ -507,10 +509,20 @@ void sim_model_apply(sim_model *m, const sim_index *ix, const rt_event *ev)
             t->line = 0;
         }
         break;
-    case RT_EV_TASK_STEP:
+    case RT_EV_TASK_STEP: {
         t = task_at(m, ev->task);
         if (!t)
             break;
+        if (ev->type && t->await_peer) {
+            /* An awaited task ended with an exception and it is thrown in
+             * here: the same exception, one task further up the chain. */
+            sim_exc *x = exc_find(m, ev->task, t->await_peer, ev->type);
+            if (x) {
+                x->state = SIM_EXC_PROPAGATING;
+                x->task = ev->task;
+                exc_hop(x, ev->task, ev->line, ev->func);
+            }
+        }
         place(m, t, SIM_RUNNING);
         t->line = ev->line;
         t->func = ev->func ? ev->func : t->func;
@@ -518,6 +530,7 @@ void sim_model_apply(sim_model *m, const sim_index *ix, const rt_event *ev)
         clear_await(t);
         lp->running_task = ev->task;
         break;
+    }
     case RT_EV_TASK_SUSPEND: {
         t = task_at(m, ev->task);
         if (!t)
@@ -651,9 +664,20 @@ void sim_model_apply(sim_model *m, const sim_index *ix, const rt_event *ev)
             if (m->executors.v[i].id == ev->executor)
                 m->executors.v[i].shutdown = true;
         break;
-    case RT_EV_EXC_RAISE:
+    case RT_EV_EXC_RAISE: {
+        /* The exception thrown into this task's step (from an awaited
+         * task, or a cancellation) appears in its frame: it is the one
+         * already in flight here, not a new one. */
+        sim_exc *x = exc_find(m, ev->task, 0, ev->type);
+        if (x && x->nhops && x->hops[x->nhops - 1].task == ev->task &&
+            x->hops[x->nhops - 1].line == ev->line) {
+            if (!x->text)
+                x->text = ev->text;
+            break;
+        }
         exc_start(m, ev, ev->type, ev->text, false);
         break;
+    }
     case RT_EV_EXC_PROPAGATE: {
         sim_exc *x = exc_find(m, ev->task, ev->peer, ev->type);
         if (!x && ev->peer)
@@ -675,6 +699,8 @@ void sim_model_apply(sim_model *m, const sim_index *ix, const rt_event *ev)
     }
     case RT_EV_EXC_UNHANDLED:
     case RT_EV_EXC_HANDLER: {
+        if (ev->kind == RT_EV_EXC_UNHANDLED)
+            m->noutput++; /* its traceback is printed */
         sim_exc *x = exc_find(m, ev->task, 0, ev->type);
         if (!x)
             x = exc_find(m, 0, ev->task, ev->type);
@@ -684,7 +710,6 @@ void sim_model_apply(sim_model *m, const sim_index *ix, const rt_event *ev)
         break;
     }
     case RT_EV_WARN:
-        break;
     case RT_EV_OUTPUT:
         m->noutput++;
         break;
@@ -697,6 +722,21 @@ void sim_model_apply(sim_model *m, const sim_index *ix, const rt_event *ev)
         break;
     default:
         break;
+    }
+    /* The running task's line follows what it does (prints, raises,
+     * blocks), so the source panel marks the line running now. */
+    if (ev->task && ev->line && lp->running_task == ev->task &&
+        (ev->kind == RT_EV_OUTPUT || ev->kind == RT_EV_EXC_RAISE ||
+         ev->kind == RT_EV_EXC_PROPAGATE || ev->kind == RT_EV_EXC_CATCH ||
+         ev->kind == RT_EV_LOOP_BLOCK || ev->kind == RT_EV_WARN)) {
+        sim_task *rt = task_at(m, ev->task);
+        if (rt && rt->place == SIM_RUNNING) {
+            rt->line = ev->line;
+            if (ev->kind != RT_EV_EXC_PROPAGATE && ev->func)
+                rt->func = ev->func;
+            else if (ev->kind == RT_EV_EXC_PROPAGATE && ev->name)
+                rt->func = ev->name;
+        }
     }
     m->applied++;
 }

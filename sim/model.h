@@ -42,6 +42,24 @@
  *     output, clock.advance, a plain callback's handle.run, exceptions,
  *     cancellation requests, executor block/wake/done, loop.block, ...).
  *
+ * A few events group by what they say as well as by their kind (still a
+ * pure function of the events, so the same trace gives the same steps):
+ *
+ *   - What a running task does to others is a headline: call_soon (a
+ *     callback's handle.schedule with a `peer`), and completing a future
+ *     (future.done with a result or an exception while a task runs: a
+ *     lock released, an event set, an item put); more future.done events
+ *     right after it join that step ("the event is set: three waiters
+ *     wake").
+ *   - An exception thrown into a task joins the step that resumed it:
+ *     task.cancel_deliver and exc.raise right after a task.step that
+ *     names the same exception type.
+ *   - asyncio's own clean-up is quiet: a task created with no source line
+ *     runs asyncio's code (shutdown_asyncgens, shutdown_default_executor),
+ *     and everything about it (its steps, its done callback, the loop
+ *     iterations that run them) joins the step of its task.create, lead-ins
+ *     included. One key press shows one clean-up task.
+ *
  * So "main awaits sleep(1)" is one step (future.create, timer.arm,
  * task.suspend), "the timer callback runs: the future gets its result and
  * main's wake-up joins the ready queue" is one step, and each printed line
@@ -100,6 +118,9 @@ typedef struct sim_job_info {
 typedef struct sim_handle_info {
     const char *name;    /* callback or timer label, or NULL */
     uint64_t task;       /* the task it steps, wakes or sleeps for */
+    uint64_t fut;        /* a sleep's future (timer.arm): 0 for call_later */
+    uint64_t peer;       /* the task running when it was scheduled */
+    size_t scheduled_at; /* index of its handle.schedule or timer.arm */
     double when;         /* a timer's due time (0 for ready handles) */
     uint8_t hkind;       /* rt_handle_kind */
     bool timer;          /* armed by timer.arm */
@@ -116,7 +137,8 @@ typedef struct sim_index {
     size_t njobs;
     sim_handle_info *handles; /* by handle id */
     size_t nhandles;
-    size_t *outputs;       /* indexes of output events, in order */
+    size_t *outputs;       /* indexes of output, warn and exc.unhandled
+                              events (what reaches stdout or stderr), in order */
     size_t noutputs;
     struct sim_func_count {
         const char *func;  /* a coroutine function name (trace arena) */
@@ -124,6 +146,9 @@ typedef struct sim_index {
     } *funcs;              /* open addressing on the name */
     size_t cap_funcs, nfuncs;
     size_t cap_tasks, cap_futs, cap_jobs, cap_handles, cap_outputs;
+    uint64_t unbound_job_fut; /* a role-job future created before its
+                                 exec.submit (the runtime creates it first):
+                                 the next exec.submit binds them */
 } sim_index;
 
 /* The facts about task `id`, or NULL when no task.create named it. */
@@ -300,6 +325,9 @@ typedef struct sim_model {
     size_t applied;        /* events folded in: the state after events[0..applied) */
     double t;              /* the clock */
     double t_prev_jump;    /* the clock before the last clock.advance */
+    int64_t jump_iteration;/* the loop iteration of that clock.advance */
+    bool jump_blocked;     /* ... which passed while the loop's thread slept */
+    uint8_t pad_jump_[7];  /* explicit padding (see sim_card) */
     sim_loop loop;
     SIM_VEC(sim_task) tasks;       /* by task id - 1 */
     SIM_VEC(sim_card) ready;       /* FIFO: head first */
@@ -308,7 +336,7 @@ typedef struct sim_model {
     SIM_VEC(sim_worker) workers;   /* by executor, then index */
     SIM_VEC(uint64_t) job_queue;   /* submitted jobs not started, FIFO */
     sim_exc excs[SIM_EXCS];
-    size_t noutput;        /* output events so far */
+    size_t noutput;        /* output, warn and exc.unhandled events so far */
     size_t ntasks_live;    /* tasks not DONE */
     bool oom;              /* an allocation failed: the state is partial */
 } sim_model;
@@ -348,9 +376,14 @@ typedef struct sim_step {
     double t;              /* the clock at its end */
 } sim_step;
 
-/* How an event kind groups into steps (see the top of this file). */
+/* How an event groups into steps by its kind alone (see the top of this
+ * file; the timeline refines it by content). */
 typedef enum sim_group { SIM_GROUP_LEAD, SIM_GROUP_FOLLOW, SIM_GROUP_HEAD } sim_group;
 sim_group sim_event_group(const rt_event *ev);
+
+/* Did task `id` come from asyncio's own code (created without a source
+ * line, as asyncio.run's clean-up tasks are)? */
+bool sim_index_internal_task(const sim_index *ix, uint64_t id);
 
 typedef struct sim_timeline sim_timeline;
 
@@ -365,6 +398,10 @@ void sim_timeline_free(sim_timeline *tl);
 long sim_timeline_sync(sim_timeline *tl);
 
 const rt_trace *sim_timeline_trace(const sim_timeline *tl);
+
+/* The state after every event synced so far (a live run's newest state),
+ * valid until the next sim_timeline_sync. */
+const sim_model *sim_timeline_tip(const sim_timeline *tl);
 const sim_index *sim_timeline_index(const sim_timeline *tl);
 
 /* The number of steps (the last one may still grow in a live run). */
@@ -414,6 +451,16 @@ void sim_task_history(const sim_timeline *tl, uint64_t id, size_t upto,
 /* Formats a time as the window shows it: "1.000". */
 void sim_format_time(double t, char *buf, size_t size);
 
+/* A callback's name as a reader says it: asyncio's nested functions
+ * ("gather.<locals>._done_callback") become "gather's _done_callback".
+ * Returns name itself or buf; NULL for NULL. */
+const char *sim_callback_name(const char *name, char *buf, size_t size);
+
+/* Whose done callback handle `handle` is: the task or future whose
+ * completion scheduled it ("main", "the shield() future"), in buf; NULL
+ * when it is not a done callback or the trace does not say. */
+const char *sim_handle_owner(const sim_timeline *tl, uint64_t handle, char *buf, size_t size);
+
 /* ------------------------------------------------------------------------ */
 /* Syntax colours for the source panel                                      */
 /* ------------------------------------------------------------------------ */
@@ -461,6 +508,9 @@ long sim_live_drain(sim_live *l, rt_trace *tr, bool *finished);
 /* Seconds since the producer last emitted an event (a run that stopped
  * emitting while not finished: its loop is blocked by a busy step). */
 double sim_live_idle(const sim_live *l);
+
+/* Has the producer finished (sim_live_finish was called)? Thread-safe. */
+bool sim_live_finished(const sim_live *l);
 
 /* ------------------------------------------------------------------------ */
 /* Synthetic runs (benchmarks and tests)                                    */

@@ -2,10 +2,21 @@
  * scenario_trace.c - the bridge between scenarios and traces for the
  * command line: `loopscope trace` (record, export, check against a golden
  * trace), and what the window and `render` need to show a scenario file
- * rather than a trace file (run it, keeping its events in memory). No SDL.
+ * rather than a trace file (run it, keeping its events in memory, or feed
+ * a live window with a probe that says where a busy run is). No SDL.
+ *
+ * Portability. A trace must be byte-identical on every machine, but a few
+ * of asyncio's messages name the scenario's absolute path, as CPython's do
+ * ("Exception in callback bad() at /home/ann/course/10_x.py:18"). Every
+ * event recorded here passes through portable_event, which cuts the
+ * scenario's directory out of its strings ("at 10_x.py:18"), so that the
+ * trace names the file as its header does: by its base name.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,16 +40,16 @@ static char *slurp(const char *path, size_t *len)
     if (!f)
         return NULL;
     size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
+    char *buf = rt_malloc(cap);
     while (buf) {
         size_t got = fread(buf + n, 1, cap - n - 1, f);
         n += got;
         if (got == 0)
             break;
         if (n + 1 >= cap) {
-            char *nb = realloc(buf, cap * 2);
+            char *nb = rt_realloc(buf, cap * 2);
             if (!nb) {
-                free(buf);
+                rt_free(buf);
                 buf = NULL;
                 break;
             }
@@ -49,7 +60,7 @@ static char *slurp(const char *path, size_t *len)
     int bad = ferror(f);
     fclose(f);
     if (buf && bad) {
-        free(buf);
+        rt_free(buf);
         errno = EIO;
         return NULL;
     }
@@ -66,16 +77,95 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Portable events                                                          */
+/* ------------------------------------------------------------------------ */
+
+/* The scenario's directory as the runtime spells it (the real path, with
+ * a trailing slash), to be cut out of event strings. */
+typedef struct portable {
+    char dir[PATH_MAX + 1]; /* "" when the path could not be resolved */
+    size_t len;
+} portable;
+
+static void portable_init(portable *p, const char *path)
+{
+    char real[PATH_MAX];
+    p->dir[0] = '\0';
+    p->len = 0;
+    if (!realpath(path, real))
+        return;
+    char *slash = strrchr(real, '/');
+    if (!slash)
+        return;
+    size_t n = (size_t)(slash - real) + 1;
+    memcpy(p->dir, real, n);
+    p->dir[n] = '\0';
+    p->len = n;
+}
+
+/* `s` without any occurrence of p->dir, in a new rt_malloc'd string; NULL
+ * when s does not contain it (or when out of memory: s is then kept). */
+static char *cut_dir(const portable *p, const char *s)
+{
+    if (!s || !p->len || !strstr(s, p->dir))
+        return NULL;
+    char *out = rt_malloc(strlen(s) + 1);
+    if (!out)
+        return NULL;
+    char *o = out;
+    for (const char *hit; (hit = strstr(s, p->dir)); s = hit + p->len) {
+        memcpy(o, s, (size_t)(hit - s));
+        o += hit - s;
+    }
+    strcpy(o, s);
+    return out;
+}
+
+/* Calls hook(data, ev) with the scenario's directory cut out of the
+ * event's strings (see the top of this file). */
+static void portable_event(const portable *p, const rt_event *ev, rt_event_hook hook,
+                           void *data)
+{
+    char *name = cut_dir(p, ev->name), *type = cut_dir(p, ev->type);
+    char *text = cut_dir(p, ev->text), *func = cut_dir(p, ev->func);
+    if (!name && !type && !text && !func) {
+        hook(data, ev);
+        return;
+    }
+    rt_event copy = *ev;
+    copy.name = name ? name : ev->name;
+    copy.type = type ? type : ev->type;
+    copy.text = text ? text : ev->text;
+    copy.func = func ? func : ev->func;
+    hook(data, &copy);
+    rt_free(name);
+    rt_free(type);
+    rt_free(text);
+    rt_free(func);
+}
+
 /* The hook that keeps every event of a run in a trace in memory. */
-static void append_hook(void *data, const rt_event *ev)
+typedef struct recorder {
+    rt_trace *tr;
+    portable where;
+} recorder;
+
+static void append_one(void *data, const rt_event *ev)
 {
     rt_trace *tr = data;
     if (rt_trace_append(tr, ev) != 0)
         tr->complete = false;
 }
 
+static void append_hook(void *data, const rt_event *ev)
+{
+    recorder *r = data;
+    portable_event(&r->where, ev, append_one, r->tr);
+}
+
 int sim_run_to_trace(const char *path, bool real_time, FILE *out, FILE *err,
-                     rt_trace **trace, int *status)
+                     rt_scenario_probe *probe, rt_trace **trace, int *status)
 {
     size_t len = 0;
     char *src = slurp(path, &len);
@@ -86,16 +176,19 @@ int sim_run_to_trace(const char *path, bool real_time, FILE *out, FILE *err,
     }
     rt_trace *tr = rt_trace_new(base_name(path), src, len,
                                 real_time ? RT_CLOCK_REAL : RT_CLOCK_VIRTUAL);
-    free(src);
+    rt_free(src);
     if (!tr) {
         fprintf(stderr, "loopscope: out of memory\n");
         return RT_EXIT_BAD_INPUT;
     }
+    recorder rec = {tr, {{0}, 0}};
+    portable_init(&rec.where, path);
     rt_scenario_options o = {0};
     o.path = path;
     o.real_time = real_time;
     o.hook = append_hook;
-    o.hook_data = tr;
+    o.hook_data = &rec;
+    o.probe = probe;
     o.out = out;
     o.err = err;
     int st = rt_scenario_run(&o);
@@ -111,12 +204,26 @@ int sim_run_to_trace(const char *path, bool real_time, FILE *out, FILE *err,
 int sim_load(const char *path, rt_trace **out)
 {
     if (sim_is_scenario(path)) {
+        /* What the scenario prints is in the trace (and on the screen):
+         * keep it off the terminal, except the reason why it could not run
+         * at all. */
         FILE *devnull = fopen("/dev/null", "w");
+        FILE *err = tmpfile();
         int status = 0;
         int rc = sim_run_to_trace(path, false, devnull ? devnull : stdout,
-                                  stderr, out, &status);
+                                  err ? err : stderr, NULL, out, &status);
         if (devnull)
             fclose(devnull);
+        if (err) {
+            if (rc) {
+                char buf[4096];
+                size_t n;
+                rewind(err);
+                while ((n = fread(buf, 1, sizeof buf, err)) > 0)
+                    fwrite(buf, 1, n, stderr);
+            }
+            fclose(err);
+        }
         return rc;
     }
     rt_trace_error err;
@@ -130,6 +237,20 @@ int sim_load(const char *path, rt_trace **out)
 /* ------------------------------------------------------------------------ */
 /* loopscope trace                                                          */
 /* ------------------------------------------------------------------------ */
+
+/* Ctrl-C while recording raises KeyboardInterrupt in the scenario at its
+ * next loop turn, as `loopscope run` does, so a run that never ends still
+ * leaves a complete trace saying where it was stopped (a second Ctrl-C
+ * ends the process). A signal handler can only reach a static. */
+static rt_scenario_probe trace_probe;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    if (atomic_load_explicit(&trace_probe.interrupt, memory_order_relaxed))
+        _exit(130);
+    atomic_store_explicit(&trace_probe.interrupt, 1, memory_order_relaxed);
+}
 
 static int trace_usage(const char *msg, const char *arg)
 {
@@ -162,7 +283,13 @@ typedef struct stream {
     bool opened;            /* the first event came and the writer is open */
     int open_errno;         /* fopen failed at the first event: its errno */
     int open_rc;            /* rt_trace_writer_open failed: its code */
+    portable where;         /* the scenario's folder, cut out of strings */
 } stream;
+
+static void write_one(void *data, const rt_event *ev)
+{
+    rt_trace_writer_event(data, ev);
+}
 
 /* The run's event hook: opens the output at the first event, then hands
  * each event to the writer. After a failed open, events are dropped and
@@ -189,7 +316,7 @@ static void stream_hook(void *data, const rt_event *ev)
         }
         st->opened = true;
     }
-    rt_trace_writer_event(&st->w, ev);
+    portable_event(&st->where, ev, write_one, &st->w);
 }
 
 static double wall_seconds(void)
@@ -231,6 +358,7 @@ static int stream_trace(const char *path, bool real_time, const char *out_path,
     }
     st.out_path = out_path;
     st.format = format;
+    portable_init(&st.where, path);
     st.name = base_name(path);
     st.src = src;
     st.len = len;
@@ -240,10 +368,13 @@ static int stream_trace(const char *path, bool real_time, const char *out_path,
     o.real_time = real_time;
     o.hook = stream_hook;
     o.hook_data = &st;
+    o.probe = &trace_probe;
     o.out = out_path ? stdout : stderr;
     o.err = stderr;
     double t0 = wall_seconds();
+    signal(SIGINT, on_sigint);
     int status = rt_scenario_run(&o);
+    signal(SIGINT, SIG_DFL);
     double dt = wall_seconds() - t0;
     free(src);
     if (st.open_errno) {
@@ -348,8 +479,10 @@ int sim_trace_main(int argc, char **argv)
     FILE *devnull = fopen("/dev/null", "w");
     rt_trace *tr = NULL;
     int status = 0;
+    signal(SIGINT, on_sigint);
     int rc = sim_run_to_trace(path, real_time, devnull ? devnull : stderr,
-                              stderr, &tr, &status);
+                              stderr, &trace_probe, &tr, &status);
+    signal(SIGINT, SIG_DFL);
     if (devnull)
         fclose(devnull);
     if (rc)
@@ -373,14 +506,32 @@ int sim_trace_main(int argc, char **argv)
 /* Live runs for the window                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* sim_live_run.run: runs the scenario on the window's thread. */
-static int live_run(void *arg, rt_event_hook hook, void *hook_data)
+/* What a live run's hook forwards to: the window's hook, with portable
+ * strings as in a recorded trace. */
+typedef struct live_fwd {
+    rt_event_hook hook;
+    void *data;
+    portable where;
+} live_fwd;
+
+static void live_hook(void *data, const rt_event *ev)
+{
+    live_fwd *f = data;
+    portable_event(&f->where, ev, f->hook, f->data);
+}
+
+/* sim_live_source.run: runs the scenario on the window's run thread, its
+ * output going to the terminal as `loopscope run` would print it. */
+static int live_run(void *arg, rt_event_hook hook, void *hook_data, rt_scenario_probe *probe)
 {
     const char *path = arg;
+    live_fwd fwd = {hook, hook_data, {{0}, 0}};
+    portable_init(&fwd.where, path);
     rt_scenario_options o = {0};
     o.path = path;
-    o.hook = hook;
-    o.hook_data = hook_data;
+    o.hook = live_hook;
+    o.hook_data = &fwd;
+    o.probe = probe;
     return rt_scenario_run(&o);
 }
 
@@ -403,6 +554,6 @@ int sim_live_prepare(const char *path, sim_live_source *src)
 
 void sim_live_release(sim_live_source *src)
 {
-    free(src->text);
+    rt_free(src->text);
     src->text = NULL;
 }

@@ -61,6 +61,12 @@ const sim_handle_info *sim_index_handle(const sim_index *ix, uint64_t id)
     return id && id < ix->nhandles ? &ix->handles[id] : NULL;
 }
 
+bool sim_index_internal_task(const sim_index *ix, uint64_t id)
+{
+    const sim_task_info *ti = sim_index_task(ix, id);
+    return ti && ti->line == 0 && ti->func;
+}
+
 const char *sim_task_name(const sim_index *ix, uint64_t id, char *buf, size_t size)
 {
     const sim_task_info *ti = sim_index_task(ix, id);
@@ -186,6 +192,7 @@ static int index_add(sim_index *ix, size_t i, const rt_event *ev)
         f->job = ev->job;
         f->role = (uint8_t)ev->kind2;
         f->known = true;
+        ix->unbound_job_fut = ev->kind2 == RT_ROLE_JOB && !ev->job ? ev->future : 0;
         if (ev->job) {
             sim_job_info *j = SLOT(ix, jobs, njobs, cap_jobs, ev->job, limit);
             if (j)
@@ -200,6 +207,13 @@ static int index_add(sim_index *ix, size_t i, const rt_event *ev)
         j->name = ev->name;
         j->executor = ev->executor;
         j->submitted_at = i;
+        if (ix->unbound_job_fut && ix->unbound_job_fut < ix->nfuts) {
+            /* The future created just before carries this job's result. */
+            ix->futs[ix->unbound_job_fut].job = ev->job;
+            if (!j->fut)
+                j->fut = ix->unbound_job_fut;
+            ix->unbound_job_fut = 0;
+        }
         break;
     }
     case RT_EV_HANDLE_SCHEDULE:
@@ -209,12 +223,19 @@ static int index_add(sim_index *ix, size_t i, const rt_event *ev)
             return ev->handle && ev->handle <= limit ? RT_ENOMEM : RT_OK;
         h->name = ev->name;
         h->task = ev->task;
+        h->peer = ev->kind == RT_EV_HANDLE_SCHEDULE ? ev->peer : 0;
+        h->fut = ev->kind == RT_EV_TIMER_ARM ? ev->future : 0;
+        h->scheduled_at = i;
         h->timer = ev->kind == RT_EV_TIMER_ARM;
         h->when = h->timer ? ev->when : 0;
         h->hkind = (uint8_t)(h->timer ? RT_HANDLE_CALLBACK : ev->kind2);
         break;
     }
     case RT_EV_OUTPUT:
+    case RT_EV_WARN:
+    case RT_EV_EXC_UNHANDLED:
+        /* Warnings and the last line of an uncaught exception's traceback
+         * are printed on stderr too: the output panel shows them. */
         if (ix->noutputs == ix->cap_outputs) {
             size_t cap = ix->cap_outputs ? ix->cap_outputs * 2 : 64;
             size_t *p = rt_realloc(ix->outputs, cap * sizeof *p);
@@ -306,10 +327,108 @@ static int close_group(sim_timeline *tl, size_t end, int64_t iteration, double t
     return RT_OK;
 }
 
+/* Is event `ev` part of asyncio's own clean-up (see model.h)? It is when
+ * it concerns a task created without a source line: that task's steps,
+ * its handles, the done callback it triggers, or what runs while it runs.
+ * The task.create itself is not: it heads the clean-up step. */
+static bool quiet(const sim_timeline *tl, const rt_event *ev)
+{
+    const sim_index *ix = &tl->ix;
+    switch (ev->kind) {
+    case RT_EV_TASK_CREATE:
+        return false;
+    case RT_EV_HANDLE_RUN: {
+        const sim_handle_info *h = sim_index_handle(ix, ev->handle);
+        if (h && h->hkind == RT_HANDLE_DONE_CALLBACK && sim_index_internal_task(ix, h->peer))
+            return true;
+        break;
+    }
+    case RT_EV_HANDLE_SCHEDULE:
+        if (ev->kind2 == RT_HANDLE_DONE_CALLBACK && sim_index_internal_task(ix, ev->peer))
+            return true;
+        break;
+    case RT_EV_OUTPUT:
+    case RT_EV_WARN:
+    case RT_EV_EXC_RAISE:
+    case RT_EV_EXC_PROPAGATE:
+    case RT_EV_EXC_CATCH:
+    case RT_EV_EXC_UNHANDLED:
+    case RT_EV_EXC_HANDLER:
+    case RT_EV_CLOCK_ADVANCE:
+    case RT_EV_EXEC_WAKE:
+    case RT_EV_EXEC_DONE:
+    case RT_EV_EXEC_BLOCK:
+    case RT_EV_LOOP_BLOCK:
+    case RT_EV_LOOP_DEADLOCK:
+        return false; /* worth a step of its own even during clean-up */
+    default:
+        break;
+    }
+    if (ev->task && sim_index_internal_task(ix, ev->task))
+        return true;
+    /* What happens while a clean-up task runs (the executor shutting
+     * down). */
+    return !ev->task && tl->tip.loop.running_task &&
+           sim_index_internal_task(ix, tl->tip.loop.running_task) &&
+           ev->kind == RT_EV_EXEC_SHUTDOWN;
+}
+
+/* The group of event `ev` given what came before it: the kind's group
+ * (sim_event_group), refined by content as the top of model.h says.
+ * Returns SIM_GROUP_FOLLOW for an event that must join the open step even
+ * after lead-ins (*absorb set), else the group. */
+static sim_group group_of(const sim_timeline *tl, const rt_event *ev, bool *absorb)
+{
+    const rt_trace *tr = tl->tr;
+    const rt_event *head = tl->has_head ? &tr->events[tl->head] : NULL;
+    *absorb = false;
+    if (head && quiet(tl, ev)) {
+        *absorb = true;
+        return SIM_GROUP_FOLLOW;
+    }
+    switch (ev->kind) {
+    case RT_EV_HANDLE_SCHEDULE:
+        /* A running task calls call_soon: that is what it does now. */
+        if (ev->kind2 == RT_HANDLE_CALLBACK && ev->peer)
+            return SIM_GROUP_HEAD;
+        break;
+    case RT_EV_FUTURE_DONE:
+        if (ev->kind2 != RT_DONE_CANCELLED && tl->tip.loop.running_task &&
+            tl->pending == NONE) {
+            /* Task code completes a future (releases a lock, sets an
+             * event...): a headline, joined by the ones right after it. */
+            if (head && head->kind == RT_EV_FUTURE_DONE)
+                return SIM_GROUP_FOLLOW;
+            return SIM_GROUP_HEAD;
+        }
+        break;
+    case RT_EV_TASK_CANCEL_DELIVER:
+        /* The runtime reports the delivery after the step that throws it. */
+        if (head && head->kind == RT_EV_TASK_STEP && head->task == ev->task &&
+            tl->pending == NONE)
+            return SIM_GROUP_FOLLOW;
+        break;
+    case RT_EV_EXC_RAISE:
+        /* The exception the resuming step threw in appears in the frame. */
+        if (head && head->kind == RT_EV_TASK_STEP && head->task == ev->task && head->type &&
+            ev->type && strcmp(head->type, ev->type) == 0 && tl->pending == NONE)
+            return SIM_GROUP_FOLLOW;
+        break;
+    default:
+        break;
+    }
+    return sim_event_group(ev);
+}
+
 /* Feeds event i (not yet folded into the tip). */
 static int feed(sim_timeline *tl, size_t i, const rt_event *ev)
 {
-    sim_group g = sim_event_group(ev);
+    bool absorb;
+    sim_group g = group_of(tl, ev, &absorb);
+    if (absorb) {
+        tl->pending = NONE; /* the lead-ins belong to this step too */
+        return RT_OK;
+    }
     if (g == SIM_GROUP_LEAD) {
         if (tl->has_head && tl->pending == NONE) {
             tl->pending = i;
@@ -408,6 +527,7 @@ long sim_timeline_sync(sim_timeline *tl)
 
 const rt_trace *sim_timeline_trace(const sim_timeline *tl) { return tl->tr; }
 const sim_index *sim_timeline_index(const sim_timeline *tl) { return &tl->ix; }
+const sim_model *sim_timeline_tip(const sim_timeline *tl) { return &tl->tip; }
 
 /* The end of the open group as a step, or NONE when it is not one yet. */
 static size_t open_end(const sim_timeline *tl)

@@ -160,6 +160,9 @@ typedef struct sim_view {
     bool live;             /* the trace is being fed by a live run */
     bool live_running;     /* ... which has not finished */
     double live_idle;      /* seconds since its last event */
+    int live_line;         /* where a silent live run is (its probe's line), 0 unknown */
+    bool live_busy;        /* ... and its code keeps running (the probe ticks) */
+    char live_who[64];     /* the task running at the live run's tip, or "" */
     const char *title;     /* the scenario's name */
     sim_hit hits[SIM_HITS];/* filled by drawing, for clicks */
     int nhits;

@@ -15,13 +15,13 @@
 void sim_opts_usage(const char *cmd, FILE *out)
 {
     if (strcmp(cmd, "render") == 0)
-        fputs("usage: loopscope render TRACE.jsonl --step N -o OUT.png [options]\n"
-              "       loopscope render TRACE.jsonl --all -o DIR [options]\n"
+        fputs("usage: loopscope render FILE.py|TRACE.jsonl --step N -o OUT.png [options]\n"
+              "       loopscope render FILE.py|TRACE.jsonl --all -o DIR [options]\n"
               "options: --size WxH (1280x720)  --theme dark|light  --projector\n"
               "         --font NAME  --mono-font NAME\n",
               out);
     else
-        fputs("usage: loopscope view TRACE.jsonl [options]\n"
+        fputs("usage: loopscope view FILE.py|TRACE.jsonl [options]\n"
               "options: --theme dark|light  --projector  --font NAME  --mono-font NAME\n"
               "         --size WxH  --step N  --speed STEPS_PER_SECOND\n",
               out);

@@ -49,9 +49,12 @@ typedef struct sim_live_run {
     size_t source_len;
     rt_clock_mode clock;
     /* Runs the scenario to its end with `hook`/`hook_data` as the world's
-     * event hook; called on a thread the window starts (again on reload,
-     * once the previous run finished). Returns the run's exit status. */
-    int (*run)(void *arg, rt_event_hook hook, void *hook_data);
+     * event hook; called on a thread the window starts (again on reload).
+     * `probe` (owned by the window, never NULL) is the run's
+     * rt_scenario_probe: the window reads where a busy run is from it,
+     * and sets its `interrupt` to stop the run (KeyboardInterrupt in the
+     * scenario) when it closes or reloads. Returns the run's exit status. */
+    int (*run)(void *arg, rt_event_hook hook, void *hook_data, rt_scenario_probe *probe);
     void *arg;
 } sim_live_run;
 

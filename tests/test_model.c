@@ -228,7 +228,7 @@ static void test_hello(void **state)
 
     seek(f, 3);
     assert_int_equal(f->m.noutput, 1);
-    assert_string_equal(narration(f, 3), "main prints \"Hello ...\".");
+    assert_string_equal(narration(f, 3), "main prints \"Hello ...\" at t=0.000.");
 
     seek(f, 4);
     assert_string_equal(narration(f, 4), "main awaits sleep(1): it leaves the loop and a "
@@ -241,13 +241,15 @@ static void test_hello(void **state)
     assert_int_equal(f->m.loop.running_task, 0);
 
     seek(f, 5);
-    assert_string_equal(narration(f, 5), "Iteration 2. Nothing is ready, so the clock jumps "
-                                         "to 1.000.");
+    assert_string_equal(narration(f, 5), "Iteration 2. Nothing is ready: the loop sleeps until "
+                                         "the next timer, main's sleep(1), due at t=1.000. On "
+                                         "the virtual clock the wait takes no time: it jumps "
+                                         "from 0.000 to 1.000.");
     assert_true(f->m.t == 1.0);
 
     seek(f, 6);
-    assert_string_equal(narration(f, 6), "The timer for sleep(1) is due: it moves to the "
-                                         "ready queue.");
+    assert_string_equal(narration(f, 6), "main's sleep(1) timer is due: its callback moves to "
+                                         "the ready queue.");
     assert_int_equal(f->m.ready.len, 1);
     assert_true(f->m.ready.v[0].timer);
     assert_int_equal(f->m.timers.v[0].state, SIM_TIMER_FIRED);
@@ -255,8 +257,8 @@ static void test_hello(void **state)
 
     seek(f, 7);
     assert_string_equal(narration(f, 7),
-                        "The loop runs the timer callback of sleep(1). The sleep(1) future gets "
-                        "its result. main's wake-up joins the ready queue.");
+                        "The loop runs the callback of main's sleep(1) timer. The sleep(1) future "
+                        "gets its result. main's wake-up joins the ready queue.");
     assert_int_equal(task(f, 1)->place, SIM_READY);
 
     seek(f, 8);
@@ -327,13 +329,13 @@ static void test_executor(void **state)
     /* Meanwhile the ticker runs: the loop is free. */
     s = find_step(f, s, RT_EV_OUTPUT, 2);
     seek(f, s);
-    assert_string_equal(narration(f, s), "ticker prints \"tick 0\".");
+    assert_string_equal(narration(f, s), "ticker prints \"tick 0\" at t=0.000.");
     /* The worker wakes at 1.0 and its result comes back threadsafe. */
     s = find_step(f, s, RT_EV_CLOCK_ADVANCE, 0);
     while (f->tr->events[sim_timeline_step(f->tl, s).head].text[0] != 'w')
         s = find_step(f, s + 1, RT_EV_CLOCK_ADVANCE, 0);
-    assert_contains(narration(f, s), "until a worker thread wakes up, so the clock jumps to "
-                                     "1.000.");
+    assert_contains(narration(f, s), "the loop waits for worker 0, blocked in time.sleep(1), "
+                                     "which wakes at t=1.000.");
     s = find_step(f, s, RT_EV_EXEC_DONE, 0);
     seek(f, s);
     w = sim_model_worker(&f->m, 1, 0);
@@ -349,8 +351,8 @@ static void test_exception(void **state)
     fixture *f = open_trace("exception");
     size_t s = find_step(f, 1, RT_EV_EXC_RAISE, 2);
     seek(f, s);
-    assert_string_equal(narration(f, s), "parse raises ValueError: not a number: 'forty-two' "
-                                         "(line 5).");
+    assert_string_equal(narration(f, s), "parse raises ValueError at line 5 (in worker's "
+                                         "task): not a number: 'forty-two'.");
     const sim_exc *x = &f->m.excs[0];
     assert_true(x->used);
     assert_int_equal(x->state, SIM_EXC_RAISED);
@@ -377,7 +379,8 @@ static void test_exception(void **state)
     assert_int_equal(x->hops[2].line, 15);
     s = find_step(f, s, RT_EV_EXC_CATCH, 1);
     seek(f, s);
-    assert_string_equal(narration(f, s), "The except at line 16 in main catches ValueError.");
+    assert_string_equal(narration(f, s), "The except at line 16 in main catches the "
+                                         "ValueError: main goes on from there.");
     assert_int_equal(x->state, SIM_EXC_CAUGHT);
     /* Gone at the next iteration. */
     s = sim_timeline_next_iteration(f->tl, s);

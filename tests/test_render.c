@@ -19,6 +19,7 @@
 
 #include <SDL_image.h>
 
+#include "sim.h"
 #include "ui.h"
 #include "window.h"
 
@@ -68,12 +69,12 @@ static char *slurp(const char *path, size_t *len)
     return p;
 }
 
-/* The panel rectangles for a trace at 1280x720 (as render lays them out). */
-static void panels_of(const char *trace, SDL_Rect out[SIM_PANEL__COUNT], sim_theme_id theme)
+/* The panel rectangles for a trace or scenario file at 1280x720 (as
+ * render lays them out). */
+static void panels_of(const char *file, SDL_Rect out[SIM_PANEL__COUNT], sim_theme_id theme)
 {
     rt_trace *tr;
-    rt_trace_error err;
-    assert_int_equal(rt_trace_read(trace_path(trace), 0, &tr, &err), 0);
+    assert_int_equal(sim_load(file, &tr), 0);
     sim_timeline *tl = sim_timeline_new(tr);
     SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, 1280, 720, 32, SDL_PIXELFORMAT_ARGB8888);
     SDL_Renderer *r = SDL_CreateSoftwareRenderer(s);
@@ -109,10 +110,10 @@ static int content_pixels(SDL_Surface *img, SDL_Rect r, SDL_Color panel, int ski
     return n;
 }
 
-static void check_panels(const char *trace, const char *png, bool exec)
+static void check_panels(const char *file, const char *png, bool exec)
 {
     SDL_Rect rects[SIM_PANEL__COUNT];
-    panels_of(trace, rects, SIM_THEME_DARK);
+    panels_of(file, rects, SIM_THEME_DARK);
     sim_theme th;
     sim_theme_get(SIM_THEME_DARK, false, &th);
     SDL_Surface *img = IMG_Load(png);
@@ -177,7 +178,29 @@ static void test_panels_have_content(void **state)
         snprintf(name, sizeof name, "%s-%s.png", cases[i].trace, cases[i].step);
         assert_int_equal(render(trace_path(cases[i].trace), cases[i].step, out(name), NULL, NULL),
                          0);
-        check_panels(cases[i].trace, out(name), cases[i].exec);
+        check_panels(trace_path(cases[i].trace), out(name), cases[i].exec);
+    }
+}
+
+/* The same on real lessons: golden traces, and a scenario file run on the
+ * spot (what `loopscope render FILE.py` does). */
+static void test_lesson_panels_have_content(void **state)
+{
+    (void)state;
+    struct { const char *file, *step; bool exec; } cases[] = {
+        {"tests/golden/06_run_in_executor.jsonl", "11", true},
+        {"scenarios/06_run_in_executor.py", "29", true},
+        {"tests/golden/07_custom_executor.jsonl", "13", true},
+        {"tests/golden/03_tasks_create_task.jsonl", "20", false},
+        {"tests/golden/14_gather.jsonl", "15", false},
+        {"tests/golden/21_locks_and_semaphores.jsonl", "24", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char file[4096], name[128];
+        snprintf(file, sizeof file, "%s/%s", LOOPSCOPE_SOURCE_DIR, cases[i].file);
+        snprintf(name, sizeof name, "lesson%zu-%s.png", i, cases[i].step);
+        assert_int_equal(render(file, cases[i].step, out(name), NULL, NULL), 0);
+        check_panels(file, out(name), cases[i].exec);
     }
 }
 
@@ -360,6 +383,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_panels_have_content),
+        cmocka_unit_test(test_lesson_panels_have_content),
         cmocka_unit_test(test_steps_differ_and_repeat),
         cmocka_unit_test(test_render_all),
         cmocka_unit_test(test_render_errors),

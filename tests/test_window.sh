@@ -8,12 +8,13 @@
 # Only the processes this script started are stopped, by their ids.
 #
 # usage: test_window.sh LOOPSCOPE TRACE STEPS
-#        test_window.sh --live LIVE_WINDOW TRACE STEPS
+#        test_window.sh --live LOOPSCOPE LESSON.py SPIN.py LINE
 #   STEPS: the trace's number of steps (what End must reach)
-#   --live: LIVE_WINDOW (tests/live_window.c) replays TRACE as a live run;
-#   the script checks that the run's events arrive (End reaches STEPS),
-#   then that a run which stalls leaves the window responsive and says the
-#   loop is blocked.
+#   --live: `loopscope view LESSON.py` runs a real scenario live: its
+#   events arrive and End reaches the last step. Then SPIN.py, a scenario
+#   that loops forever without awaiting: the window stays responsive, says
+#   the loop is blocked at LINE (its probe), R stops the run
+#   (KeyboardInterrupt) and runs it again, and q stops it and quits.
 set -u
 live=
 if [ "$1" = "--live" ]; then
@@ -23,6 +24,7 @@ fi
 loopscope=$1
 trace=$2
 steps=$3
+spin_line=${4:-}
 work=$(mktemp -d)
 xpid=
 vpid=
@@ -87,13 +89,13 @@ wait_lines() {
     fail "expected $1 lines of output"
 }
 
-# Waits until the log has a line equal to $1.
+# Waits until the log has a line equal to $1 (at least $2 of them).
 wait_for() {
-    for _ in $(seq 1 100); do
-        grep -qx "$1" "$work/out" && return 0
+    for _ in $(seq 1 200); do
+        [ "$(grep -cx "$1" "$work/out")" -ge "${2:-1}" ] && return 0
         sleep 0.05
     done
-    fail "expected the line '$1'"
+    fail "expected the line '$1' (${2:-1} times)"
 }
 
 # Sends q and checks that the window exits 0 within five seconds.
@@ -111,21 +113,40 @@ quit() {
 }
 
 if [ -n "$live" ]; then
-    # A whole run arrives while the window is open.
-    start "$loopscope" "$trace"
+    lesson=$trace
+    spin=$steps
+    # A real lesson runs while the window is open: its events arrive, the
+    # run finishes, and End reaches its last step.
+    start "$loopscope" view "$lesson"
     wait_for "step 0"
-    wait_for "live finished"
+    for _ in $(seq 1 200); do
+        grep -q '^live finished' "$work/out" && break
+        sleep 0.05
+    done
+    n=$(sed -n 's/^live finished \([0-9]*\) steps$/\1/p' "$work/out")
+    [ -n "$n" ] && [ "$n" -gt 5 ] || fail "the live run did not finish with steps"
     xdotool key End
-    wait_for "step $steps"
+    wait_for "step $n"
+    xdotool key Left
+    wait_for "step $((n - 1))"
     quit
-    # A run that stops emitting (a step that never awaits): the window
-    # keeps answering and says the loop is blocked.
-    start "$loopscope" "$trace" --stall 20
+    # A scenario that never awaits: the window keeps answering and says
+    # where the loop is blocked.
+    start "$loopscope" view "$spin"
     wait_for "step 0"
-    wait_for "live blocked"
+    wait_for "live blocked at line $spin_line"
     xdotool key Right
     wait_for "step 1"
+    # R interrupts the spinning run and runs the scenario again.
+    xdotool key r
+    wait_for "live interrupted"
+    wait_for "live reloaded"
+    wait_for "live blocked at line $spin_line" 2
+    # q interrupts it again and the window exits 0 (quit checks).
     quit
+    grep -qx "live interrupted" "$work/out" || fail "no interrupt on quit"
+    [ "$(grep -cx 'live interrupted' "$work/out")" -eq 2 ] ||
+        fail "the run was not interrupted on quit"
     echo "test_window: live ok"
     exit 0
 fi
