@@ -667,6 +667,7 @@ struct VM {
     VMClasses c;
     Dict *builtins;
     Dict *modules;          /* name -> Module */
+    Dict *debug_origins;    /* debug mode: object address -> "file:line" */
     Dict *interned;         /* str -> str */
     Module *main_module;
     Value running_loop;     /* the LoopObj running now, or none */
@@ -798,6 +799,7 @@ uint32_t str_hash(Str *s);
 bool str_eq(const Str *a, const Str *b);
 bool str_eq_cstr(const Str *a, const char *s);
 Str *str_concat(VM *vm, Str *a, Str *b);
+Str *str_substr(VM *vm, Str *s, int64_t i, int64_t j); /* code points [i, j) */
 /* Byte offset of code point index i in s (s may be non-ASCII). */
 int64_t str_offset(const Str *s, int64_t i);
 Value str_getitem(VM *vm, Str *s, Value index);
@@ -1046,7 +1048,12 @@ Module *module_new(VM *vm, const char *name);
 void mod_time_init(VM *vm);
 /* asyncio glue (mod_asyncio.c). */
 Value aio_get_event_loop(VM *vm, bool warn);
-Value aio_task_create(VM *vm, LoopObj *lo, Value coro, Value name);
+/* `origin`: where debug mode says it was created (NULL: the scenario's
+ * line running now). */
+Value aio_task_create(VM *vm, LoopObj *lo, Value coro, Value name,
+                      const char *origin);
+/* loop.set_debug(on); also after a change of slow_callback_duration. */
+void aio_set_debug(LoopObj *lo, bool on);
 void aio_callback_failed(VM *vm, LoopObj *lo, rt_handle *h);
 Value aio_runner_close(VM *vm, Value loop);
 void aio_report_deadlock(VM *vm, LoopObj *lo);

@@ -871,7 +871,15 @@ static int run_once(rt_loop *loop)
             rt_handle_release(h);
             continue;
         }
-        h->fn(loop, h);
+        if (loop->slow_fn) {
+            double t0 = rt__clock_now(w);
+            h->fn(loop, h);
+            double dt = rt__clock_now(w) - t0;
+            if (dt >= loop->slow_threshold && loop->slow_fn)
+                loop->slow_fn(loop->slow_data, h, dt);
+        } else {
+            h->fn(loop, h);
+        }
         /* It ran: a later cancel() only marks it (no event, as nothing is
          * left to skip). */
         h->fn = NULL;
@@ -882,6 +890,14 @@ static int run_once(rt_loop *loop)
         }
     }
     return RT_OK;
+}
+
+void rt_loop_set_slow_report(rt_loop *loop, double threshold, rt_slow_fn fn,
+                             void *data)
+{
+    loop->slow_fn = fn;
+    loop->slow_data = data;
+    loop->slow_threshold = threshold;
 }
 
 /* Marks the loop running on the world's loop thread, refusing a second

@@ -107,6 +107,167 @@ uint64_t vm_current_task_id(VM *vm)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Debug mode: where things were created                                    */
+/* ------------------------------------------------------------------------ */
+
+/* In debug mode asyncio remembers where each task, future and handle was
+ * created and shows it in their reprs ("created at FILE:LINE"). Inside
+ * asyncio's own code that is a line of CPython's library: these are the
+ * lines of CPython 3.11.7, under Debian 12's python3.11 folder. */
+#define ASYNCIO_DIR "/usr/lib/python3.11/asyncio/"
+static const char ORIGIN_CREATE_TASK[] = ASYNCIO_DIR "tasks.py:384";
+static const char ORIGIN_ENSURE_FUTURE[] = ASYNCIO_DIR "tasks.py:680";
+static const char ORIGIN_RUN[] = ASYNCIO_DIR "runners.py:100";
+static const char ORIGIN_CREATE_FUTURE[] = ASYNCIO_DIR "base_events.py:427";
+
+/* The scenario's line running now, or 0 when the innermost frame is the
+ * asyncio prelude's (or there is none). */
+static int user_line(VM *vm)
+{
+    VMThread *t = vm_thread(vm);
+    Frame *f = t ? t->frame : NULL;
+    if (!f || !f->code || (f->code->flags & CO_INTERNAL))
+        return 0;
+    return vm_frame_line(f);
+}
+
+/* Records where `o` was created, when its loop is in debug mode: `origin`,
+ * or NULL for the scenario's line running now (asyncio's own line when the
+ * prelude runs). The record goes when the object does (aio_destroy). */
+static void note_origin(VM *vm, LoopObj *lo, Obj *o, const char *origin)
+{
+    if (!lo || !lo->debug)
+        return;
+    Str *s;
+    int line = origin ? 0 : user_line(vm);
+    if (line)
+        s = str_fmt(vm, "%s:%d",
+                    vm->display_filename ? vm->display_filename : "?", line);
+    else
+        s = str_from_cstr(vm, origin ? origin : ORIGIN_ENSURE_FUTURE);
+    if (!vm->debug_origins)
+        vm->debug_origins = dict_new(vm);
+    if (s && vm->debug_origins &&
+        dict_set(vm, vm->debug_origins, val_int((int64_t)(intptr_t)o),
+                 val_obj(s)) < 0)
+        decref(vm_take_exc(vm));
+    if (!s)
+        decref(vm_take_exc(vm));
+    obj_decref(s);
+}
+
+static Str *origin_of(VM *vm, Obj *o)
+{
+    if (!vm->debug_origins)
+        return NULL;
+    Value v = dict_get(vm, vm->debug_origins, val_int((int64_t)(intptr_t)o));
+    return IS_STR(v) ? AS_STR(v) : NULL;
+}
+
+static void forget_origin(VM *vm, Obj *o)
+{
+    if (vm->debug_origins &&
+        dict_del(vm, vm->debug_origins, val_int((int64_t)(intptr_t)o), NULL) < 0)
+        decref(vm_take_exc(vm));
+}
+
+/* " created at ORIGIN" in a debug-mode repr. */
+static void origin_info(VM *vm, SBuf *b, LoopObj *lo, Obj *o)
+{
+    Str *s = lo && lo->debug ? origin_of(vm, o) : NULL;
+    if (s)
+        sb_addf(b, " created at %s", s->data);
+}
+
+/* reprlib.repr, which asyncio uses for the arguments of callbacks: strings
+ * past 30 characters, long integers, long containers and long reprs of
+ * other objects are cut in the middle. */
+enum { REPRLIB_LEVEL = 6, REPRLIB_ITEMS = 6, REPRLIB_DICT = 4,
+       REPRLIB_STRING = 30, REPRLIB_LONG = 40, REPRLIB_OTHER = 30 };
+
+static void cut_middle(SBuf *b, const char *s, size_t len, size_t max)
+{
+    if (len <= max) {
+        sb_add(b, s, len);
+        return;
+    }
+    size_t i = (max - 3) / 2, j = max - 3 - i;
+    sb_add(b, s, i);
+    sb_adds(b, "...");
+    sb_add(b, s + len - j, j);
+}
+
+static int reprlib_into(VM *vm, SBuf *b, Value v, int level)
+{
+    if (IS_STR(v)) {
+        Str *s = AS_STR(v);
+        if (s->cplen <= REPRLIB_STRING)
+            return val_repr_into(vm, b, v);
+        /* repr of the first 13 and the last 14 characters, cut again. */
+        Value parts = VAL_ERR;
+        Str *head = str_substr(vm, s, 0, (REPRLIB_STRING - 3) / 2);
+        Str *tail = str_substr(vm, s, s->cplen - (REPRLIB_STRING - 3 -
+                                                    (REPRLIB_STRING - 3) / 2),
+                                 s->cplen);
+        Str *both = head && tail ? str_concat(vm, head, tail) : NULL;
+        obj_decref(head);
+        obj_decref(tail);
+        if (!both)
+            return -1;
+        parts = val_obj(both);
+        SBuf r;
+        sb_init(&r);
+        int rc = val_repr_into(vm, &r, parts);
+        decref(parts);
+        if (rc == 0) {
+            size_t i = (REPRLIB_STRING - 3) / 2, j = REPRLIB_STRING - 3 - i;
+            sb_add(b, r.data, i);
+            sb_adds(b, "...");
+            sb_add(b, r.data + r.len - j, j);
+        }
+        sb_free(&r);
+        return rc;
+    }
+    bool is_list = IS_LIST(v), is_tuple = IS_TUPLE(v);
+    if (is_list || is_tuple) {
+        Value *items = is_list ? AS_LIST(v)->items : AS_TUPLE(v)->items;
+        int64_t n = is_list ? AS_LIST(v)->len : AS_TUPLE(v)->len;
+        const char *open = is_list ? "[" : "(", *close = is_list ? "]" : ")";
+        if (n == 0) {
+            sb_addf(b, "%s%s", open, close);
+            return 0;
+        }
+        if (level <= 0) {
+            sb_addf(b, "%s...%s", open, close);
+            return 0;
+        }
+        sb_adds(b, open);
+        for (int64_t i = 0; i < n && i < REPRLIB_ITEMS; i++) {
+            if (i)
+                sb_adds(b, ", ");
+            if (reprlib_into(vm, b, items[i], level - 1) < 0)
+                return -1;
+        }
+        if (n > REPRLIB_ITEMS)
+            sb_adds(b, ", ...");
+        else if (is_tuple && n == 1)
+            sb_addc(b, ',');
+        sb_adds(b, close);
+        return 0;
+    }
+    SBuf r;
+    sb_init(&r);
+    if (val_repr_into(vm, &r, v) < 0) {
+        sb_free(&r);
+        return -1;
+    }
+    cut_middle(b, r.data ? r.data : "", r.len,
+               IS_INT(v) ? REPRLIB_LONG : REPRLIB_OTHER);
+    sb_free(&r);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Futures                                                                  */
 /* ------------------------------------------------------------------------ */
 
@@ -148,6 +309,9 @@ static Value future_create_ref(VM *vm, LoopObj *lo, Class *cls,
         obj_decref(f);
         return raise_rt_exc(vm, rc, VAL_NONE);
     }
+    /* Inside CPython every future comes from loop.create_future(), but
+     * Future() itself (ctor_future notes the caller's line instead). */
+    note_origin(vm, lo, &f->f.obj, ORIGIN_CREATE_FUTURE);
     return val_obj(f);
 }
 
@@ -393,7 +557,10 @@ static Value ctor_future(VM *vm, Class *cls, Value *args, int nargs,
         if (!IS_ERR(l) && IS_STR(l))
             label = AS_STR(l);
     }
-    return future_create(vm, lo, cls, role, label);
+    Value f = future_create(vm, lo, cls, role, label);
+    if (!IS_ERR(f))
+        note_origin(vm, lo, AS_OBJ(f), NULL);
+    return f;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -454,7 +621,8 @@ const rt_coro_class vm_coro_class = {coro_resume, coro_where, coro_name};
 /* Tasks                                                                    */
 /* ------------------------------------------------------------------------ */
 
-Value aio_task_create(VM *vm, LoopObj *lo, Value coro, Value name)
+Value aio_task_create(VM *vm, LoopObj *lo, Value coro, Value name,
+                      const char *origin)
 {
     if (check_closed(vm, lo) < 0)
         return VAL_ERR;
@@ -492,6 +660,7 @@ Value aio_task_create(VM *vm, LoopObj *lo, Value coro, Value name)
         obj_free_mem(vm, &t->t.fut.obj);
         return raise_rt_exc(vm, rc, VAL_NONE);
     }
+    note_origin(vm, lo, &t->t.fut.obj, origin);
     return val_obj(t);
 }
 
@@ -564,7 +733,7 @@ static Value ctor_task(VM *vm, Class *cls, Value *args, int nargs, Tuple *kw)
         lo = loop_of(vm, l);
         decref(l);
     }
-    return aio_task_create(vm, lo, a[0], a[2]);
+    return aio_task_create(vm, lo, a[0], a[2], NULL);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -618,6 +787,8 @@ static int future_outcome_info(VM *vm, SBuf *b, rt_future *f)
     return 0;
 }
 
+static void job_dest_done(rt_loop *loop, rt_handle *h);
+
 static void callbacks_info(VM *vm, SBuf *b, rt_future *f)
 {
     if (!f->ncallbacks)
@@ -629,6 +800,13 @@ static void callbacks_info(VM *vm, SBuf *b, rt_future *f)
         rt_done_callback *cb = &f->callbacks[i];
         if (cb->kind == RT_HANDLE_WAKEUP) {
             sb_adds(b, "Task.task_wakeup()");
+        } else if (cb->fn == job_dest_done) {
+            sb_adds(b, "_chain_future.<locals>._call_check_cancel() at "
+                       ASYNCIO_DIR "futures.py:387");
+        } else if (rt_is_none(cb->arg)) {
+            /* The runtime's own: run_until_complete's stop callback. */
+            sb_adds(b, "_run_until_complete_cb() at " ASYNCIO_DIR
+                       "base_events.py:180");
         } else if (IS_LAYOUT(cb->arg, FUNCTION)) {
             Function *fn = (Function *)AS_OBJ(cb->arg);
             sb_addf(b, "%s() at %s:%d", fn->qualname->data,
@@ -647,6 +825,71 @@ static void callbacks_info(VM *vm, SBuf *b, rt_future *f)
     sb_addc(b, ']');
 }
 
+/* A callable's name as asyncio's format helpers give it (__qualname__). */
+static const char *callable_name(VM *vm, Value fn)
+{
+    if (IS_LAYOUT(fn, BOUND))
+        fn = ((Bound *)AS_OBJ(fn))->func;
+    if (IS_LAYOUT(fn, FUNCTION))
+        return ((Function *)AS_OBJ(fn))->qualname->data;
+    if (IS_LAYOUT(fn, NATIVE))
+        return ((Native *)AS_OBJ(fn))->name;
+    if (IS_LAYOUT(fn, CLASS))
+        return ((Class *)AS_OBJ(fn))->name->data;
+    (void)vm;
+    return "<callback>";
+}
+
+/* asyncio's Handle and TimerHandle reprs: the callback with its arguments
+ * (reprlib-limited) and where it is defined; in debug mode where the
+ * handle was made (the line schedule() kept in `data`). */
+static int handle_repr_into(VM *vm, SBuf *b, rt_handle *h, bool timer)
+{
+    sb_addf(b, "<%s", timer ? "TimerHandle" : "Handle");
+    if (h->cancelled)
+        sb_adds(b, " cancelled");
+    if (timer) {
+        sb_adds(b, " when=");
+        float_repr_into(b, h->when);
+    }
+    Value fn = VAL_NONE, *args = NULL;
+    int64_t nargs = 0;
+    Value target = h->target ? val_obj(h->target) : VAL_NONE;
+    if (IS_TUPLE(h->arg) && AS_TUPLE(h->arg)->len >= 1) {
+        Tuple *t = AS_TUPLE(h->arg);
+        fn = t->items[0];
+        args = t->items + 1;
+        nargs = t->len - 1;
+    } else if (h->kind == RT_HANDLE_DONE_CALLBACK && IS_OBJ(h->arg)) {
+        fn = h->arg; /* called with the future */
+        args = &target;
+        nargs = h->target ? 1 : 0;
+    }
+    if (!IS_NONE(fn)) {
+        sb_addf(b, " %s(", callable_name(vm, fn));
+        for (int64_t i = 0; i < nargs; i++) {
+            if (i)
+                sb_adds(b, ", ");
+            if (reprlib_into(vm, b, args[i], REPRLIB_LEVEL) < 0)
+                return -1;
+        }
+        sb_addc(b, ')');
+        Value f = IS_LAYOUT(fn, BOUND) ? ((Bound *)AS_OBJ(fn))->func : fn;
+        if (IS_LAYOUT(f, FUNCTION))
+            sb_addf(b, " at %s:%d",
+                    vm->display_filename ? vm->display_filename : "?",
+                    ((Function *)AS_OBJ(f))->code->firstline);
+    }
+    LoopObj *lo = h->loop ? rt_loop_data(h->loop) : NULL;
+    if (lo && lo->debug && IS_TUPLE(h->arg) && h->data &&
+        (h->kind == RT_HANDLE_CALLBACK || h->kind == RT_HANDLE_THREADSAFE))
+        sb_addf(b, " created at %s:%d",
+                vm->display_filename ? vm->display_filename : "?",
+                (int)(intptr_t)h->data);
+    sb_addc(b, '>');
+    return 0;
+}
+
 int aio_repr_into(VM *vm, SBuf *b, Value v)
 {
     Obj *o = AS_OBJ(v);
@@ -659,6 +902,7 @@ int aio_repr_into(VM *vm, SBuf *b, Value v)
         if (future_outcome_info(vm, b, f) < 0)
             return -1;
         callbacks_info(vm, b, f);
+        origin_info(vm, b, ((FutureObj *)o)->lo, o);
         sb_addc(b, '>');
         return 0;
     }
@@ -689,6 +933,7 @@ int aio_repr_into(VM *vm, SBuf *b, Value v)
                 return -1;
         }
         callbacks_info(vm, b, f);
+        origin_info(vm, b, t->lo, o);
         sb_addc(b, '>');
         return 0;
     }
@@ -701,38 +946,7 @@ int aio_repr_into(VM *vm, SBuf *b, Value v)
     }
     case LAYOUT_HANDLE: {
         HandleObj *h = (HandleObj *)o;
-        sb_addf(b, "<%s", h->timer ? "TimerHandle" : "Handle");
-        if (h->h->cancelled)
-            sb_adds(b, " cancelled");
-        if (h->timer) {
-            sb_adds(b, " when=");
-            float_repr_into(b, h->h->when);
-        }
-        Value cb = h->h->arg;
-        if (IS_TUPLE(cb) && AS_TUPLE(cb)->len >= 1) {
-            Tuple *t = AS_TUPLE(cb);
-            Value fn = t->items[0];
-            sb_addc(b, ' ');
-            const char *name = IS_LAYOUT(fn, FUNCTION)
-                                   ? ((Function *)AS_OBJ(fn))->qualname->data
-                               : IS_LAYOUT(fn, NATIVE)
-                                   ? ((Native *)AS_OBJ(fn))->name
-                                   : "<callback>";
-            sb_addf(b, "%s(", name);
-            for (int64_t i = 1; i < t->len; i++) {
-                if (i > 1)
-                    sb_adds(b, ", ");
-                if (val_repr_into(vm, b, t->items[i]) < 0)
-                    return -1;
-            }
-            sb_addc(b, ')');
-            if (IS_LAYOUT(fn, FUNCTION))
-                sb_addf(b, " at %s:%d",
-                        vm->display_filename ? vm->display_filename : "?",
-                        ((Function *)AS_OBJ(fn))->code->firstline);
-        }
-        sb_addc(b, '>');
-        return 0;
+        return handle_repr_into(vm, b, h->h, h->timer);
     }
     case LAYOUT_EXECUTOR:
         sb_adds(b, "<concurrent.futures.thread.ThreadPoolExecutor object>");
@@ -757,6 +971,8 @@ bool aio_destroy(VM *vm, Obj *o)
         FutureObj *f = (FutureObj *)o;
         if (vm->in_teardown)
             f->f.log_traceback = false;
+        else if (f->lo && f->lo->debug)
+            forget_origin(vm, o);
         rt_future_deinit(&f->f);
         obj_decref(f->dict);
         obj_decref(f->label);
@@ -767,6 +983,8 @@ bool aio_destroy(VM *vm, Obj *o)
         TaskObj *t = (TaskObj *)o;
         if (vm->in_teardown)
             t->t.fut.log_traceback = false;
+        else if (t->lo && t->lo->debug)
+            forget_origin(vm, o);
         rt_task_deinit(&t->t);
         obj_decref(t->dict);
         obj_decref(t->lo);
@@ -1141,7 +1359,7 @@ static Value ensure_future(VM *vm, LoopObj *lo, Value v)
         return v;
     }
     if (is_coroutine(v))
-        return aio_task_create(vm, lo, v, VAL_NONE);
+        return aio_task_create(vm, lo, v, VAL_NONE, ORIGIN_ENSURE_FUTURE);
     return vm_raise_new(vm, vm->c.TypeError,
                         "An asyncio.Future, a coroutine or an awaitable is "
                         "required");
@@ -1368,18 +1586,21 @@ static Value schedule(VM *vm, Value *args, int nargs, Tuple *kw,
     rt_handle *h = NULL;
     int rc;
     Obj *target = AS_OBJ(args[first]);
+    /* Debug mode's "created at": the scenario's line, kept in `data`
+     * (vm_callback_run does not use it). */
+    void *origin = lo->debug ? (void *)(intptr_t)user_line(vm) : NULL;
     if (when_kind == 1)
-        rc = rt_loop_call_later(lo->loop, when, vm_callback_run, NULL, target,
-                                val_obj(t), &h);
+        rc = rt_loop_call_later(lo->loop, when, vm_callback_run, origin,
+                                target, val_obj(t), &h);
     else if (when_kind == 2)
-        rc = rt_loop_call_at(lo->loop, when, vm_callback_run, NULL, target,
+        rc = rt_loop_call_at(lo->loop, when, vm_callback_run, origin, target,
                              val_obj(t), &h);
     else if (when_kind == 3)
-        rc = rt_loop_call_soon_threadsafe(lo->loop, vm_callback_run, NULL,
+        rc = rt_loop_call_soon_threadsafe(lo->loop, vm_callback_run, origin,
                                           target, val_obj(t));
     else
         rc = rt_loop_call_soon(lo->loop, RT_HANDLE_CALLBACK, vm_callback_run,
-                               NULL, target, val_obj(t), &h);
+                               origin, target, val_obj(t), &h);
     obj_decref(t);
     if (rc < 0)
         return raise_rt_exc(vm, rc, VAL_NONE);
@@ -1411,7 +1632,7 @@ static Value l_create_task(VM *vm, Value *args, int nargs, Tuple *kw)
     if (args_parse(vm, "create_task", args, nargs, kw,
                    "self,coro|$name,context", a) < 0)
         return VAL_ERR;
-    return aio_task_create(vm, LSELF, a[1], a[2]);
+    return aio_task_create(vm, LSELF, a[1], a[2], NULL);
 }
 
 static Value l_create_future(VM *vm, Value *args, int nargs, Tuple *kw)
@@ -1480,12 +1701,54 @@ static Value l_call_exception_handler(VM *vm, Value *args, int nargs,
     return vm_has_exc(vm) ? VAL_ERR : VAL_NONE;
 }
 
+/* Debug mode's report of a handle that held the loop too long, as
+ * asyncio's logger prints it: the task for a task's step, else the
+ * handle. */
+static void slow_report(void *data, rt_handle *h, double dt)
+{
+    LoopObj *lo = data;
+    VM *vm = class_of_obj(&lo->hdr)->vm;
+    SBuf b;
+    sb_init(&b);
+    sb_adds(&b, "Executing ");
+    int rc;
+    if ((h->kind == RT_HANDLE_STEP || h->kind == RT_HANDLE_WAKEUP) &&
+        h->target && IS_LAYOUT(val_obj(h->target), TASK))
+        rc = aio_repr_into(vm, &b, val_obj(h->target));
+    else
+        rc = handle_repr_into(vm, &b, h, h->timer);
+    if (rc < 0)
+        decref(vm_take_exc(vm));
+    sb_addf(&b, " took %.3f seconds", dt);
+    if (vm->tracing) {
+        rt_event ev = rt_event_init(RT_EV_WARN);
+        ev.type = "asyncio";
+        ev.text = b.data;
+        vm_emit(vm, &ev);
+    }
+    if (vm->err) {
+        if (vm->out)
+            fflush(vm->out);
+        fprintf(vm->err, "%s\n", b.data ? b.data : "");
+        fflush(vm->err);
+    }
+    sb_free(&b);
+}
+
+void aio_set_debug(LoopObj *lo, bool on)
+{
+    lo->debug = on;
+    if (lo->loop)
+        rt_loop_set_slow_report(lo->loop, lo->slow_callback_duration,
+                                on ? slow_report : NULL, lo);
+}
+
 static Value l_set_debug(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     Value a[2];
     if (args_parse(vm, "set_debug", args, nargs, kw, "self,enabled", a) < 0)
         return VAL_ERR;
-    LSELF->debug = val_truthy(vm, a[1]) == 1;
+    aio_set_debug(LSELF, val_truthy(vm, a[1]) == 1);
     return VAL_NONE;
 }
 
@@ -2361,7 +2624,7 @@ static Value a_create_task(VM *vm, Value *args, int nargs, Tuple *kw)
         return raise_no_running_loop(vm);
     /* asyncio.create_task names the task after creating it, so a named
      * task still uses up a Task-N number (loop.create_task does not). */
-    Value t = aio_task_create(vm, lo, a[0], VAL_NONE);
+    Value t = aio_task_create(vm, lo, a[0], VAL_NONE, ORIGIN_CREATE_TASK);
     if (IS_ERR(t) || IS_ERR(a[1]) || IS_NONE(a[1]))
         return t;
     Str *nm = val_str(vm, a[1]);
@@ -2394,7 +2657,7 @@ static Value a_ensure_future(VM *vm, Value *args, int nargs, Tuple *kw)
             return l;
         lo = loop_of(vm, l);
     }
-    Value r = aio_task_create(vm, lo, a[0], VAL_NONE);
+    Value r = aio_task_create(vm, lo, a[0], VAL_NONE, ORIGIN_ENSURE_FUTURE);
     decref(l);
     return r;
 }
@@ -2491,11 +2754,11 @@ static Value a_run(VM *vm, Value *args, int nargs, Tuple *kw)
         return lv;
     LoopObj *lo = (LoopObj *)AS_OBJ(lv);
     if (!IS_ERR(a[1]) && !IS_NONE(a[1]))
-        lo->debug = val_truthy(vm, a[1]) == 1;
+        aio_set_debug(lo, val_truthy(vm, a[1]) == 1);
     incref(lv);
     val_set(&vm->event_loop, lv);
     vm->event_loop_set = true;
-    Value task = aio_task_create(vm, lo, a[0], VAL_NONE);
+    Value task = aio_task_create(vm, lo, a[0], VAL_NONE, ORIGIN_RUN);
     Value result = VAL_ERR;
     if (!IS_ERR(task)) {
         Value rargs[2] = {lv, task};

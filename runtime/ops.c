@@ -1886,8 +1886,10 @@ int val_setattr(VM *vm, Value v, Str *name, Value x)
                          type_name(vm, x));
             return -1;
         }
-        ((LoopObj *)o)->slow_callback_duration =
+        LoopObj *lo = (LoopObj *)o;
+        lo->slow_callback_duration =
             IS_FLOAT(x) ? AS_FLOAT(x) : (double)AS_INT(x);
+        aio_set_debug(lo, lo->debug);
         return 0;
     }
     Value attr = class_lookup(cls, name);

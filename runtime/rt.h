@@ -605,6 +605,14 @@ void rt_loop_raise_exit(rt_loop *loop);
  * code and writes what is wrong into `why`. For tests and debug builds. */
 int rt_loop_check(const rt_loop *loop, char *why, size_t size);
 
+/* Debug mode's slow callbacks (asyncio's slow_callback_duration): after
+ * each handle whose call took at least `threshold` seconds of the world's
+ * clock (a time.sleep that blocked the loop), fn(data, h, dt) reports it
+ * with the handle still valid. fn NULL turns the report off. */
+typedef void (*rt_slow_fn)(void *data, rt_handle *h, double dt);
+void rt_loop_set_slow_report(rt_loop *loop, double threshold, rt_slow_fn fn,
+                             void *data);
+
 /* Calls fn for each live task of the loop in creation order (all_tasks). */
 void rt_loop_foreach_task(rt_loop *loop, void (*fn)(rt_task *t, void *data),
                           void *data);

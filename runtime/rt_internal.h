@@ -146,6 +146,11 @@ struct rt_loop {
     int efd;                  /* real mode: eventfd; virtual: -1 */
 
     rt_loop *next, *prev;     /* the world's list of loops (or zombies) */
+
+    /* Debug mode's slow-callback report (rt_loop_set_slow_report). */
+    rt_slow_fn slow_fn;       /* NULL: off */
+    void *slow_data;
+    double slow_threshold;
 };
 
 /* ------------------------------------------------------------------------ */

@@ -309,7 +309,7 @@ Bytes *bytes_new(VM *vm, const void *data, size_t len)
 }
 
 /* A substring by code point range [i, j). */
-static Str *substr(VM *vm, Str *s, int64_t i, int64_t j)
+Str *str_substr(VM *vm, Str *s, int64_t i, int64_t j)
 {
     if (i <= 0 && j >= s->cplen) {
         obj_incref(s);
@@ -338,7 +338,7 @@ Value str_getitem(VM *vm, Str *s, Value index)
                           &step, &count) < 0)
             return VAL_ERR;
         if (step == 1) {
-            Str *r = substr(vm, s, start, start + count);
+            Str *r = str_substr(vm, s, start, start + count);
             return r ? val_obj(r) : VAL_ERR;
         }
         SBuf b;
