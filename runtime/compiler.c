@@ -1968,28 +1968,51 @@ static void compile_for(Compiler *c, ast_node *n)
 }
 
 /* try/except/else/finally. */
+/* What try/except and try/except* share: the labels and handler tags of
+ * the statement, set up by try_prologue. */
+typedef struct TryParts {
+    int end;     /* after the whole statement */
+    int cleanup; /* an error inside the handlers: restore and re-raise */
+    int outer;   /* the handler tag around the statement */
+    int hc;      /* the tag that leads to cleanup */
+    int base;    /* the stack depth at the statement */
+} TryParts;
+
+/* The body under a handler, then the else block and a jump to the end;
+ * then the handlers' entry, where the stack is [prev, exc] with exc the
+ * exception being handled (PUSH_EXC_INFO). Returns false when out of
+ * room for blocks. */
+static bool try_prologue(Compiler *c, ast_node *n, TryParts *t)
+{
+    Unit *u = c->u;
+    int handler_label = new_label(c);
+    t->end = new_label(c);
+    t->outer = u->handler;
+    t->base = u->depth;
+    u->handler = add_handler(c, handler_label, t->base);
+    if (!push_fblock(c, FB_TRY_EXCEPT, n, -1, -1))
+        return false;
+    compile_stmts(c, &n->u.try_.body);
+    pop_fblock(c);
+    u->handler = t->outer;
+    compile_stmts(c, &n->u.try_.orelse);
+    emit(c, OP_JUMP, t->end);
+
+    bind_label(c, handler_label); /* [exc] */
+    t->cleanup = new_label(c);
+    t->hc = add_handler(c, t->cleanup, t->base + 1); /* [prev] + new exc */
+    emit(c, OP_PUSH_EXC_INFO, 0);                    /* [prev, exc] */
+    u->handler = t->hc;
+    return true;
+}
+
 static void compile_try_except(Compiler *c, ast_node *n)
 {
     Unit *u = c->u;
-    int handler_label = new_label(c), end = new_label(c);
-    int outer = u->handler;
-    int base = u->depth;
-    int h = add_handler(c, handler_label, base);
-    u->handler = h;
-    if (!push_fblock(c, FB_TRY_EXCEPT, n, -1, -1))
+    TryParts tp;
+    if (!try_prologue(c, n, &tp))
         return;
-    compile_stmts(c, &n->u.try_.body);
-    pop_fblock(c);
-    u->handler = outer;
-    compile_stmts(c, &n->u.try_.orelse);
-    emit(c, OP_JUMP, end);
-
-    /* The handlers. Stack on entry: [exc]. */
-    bind_label(c, handler_label);
-    int cleanup = new_label(c);
-    int hc = add_handler(c, cleanup, base + 1); /* [prev] + new exc */
-    emit(c, OP_PUSH_EXC_INFO, 0);               /* [prev, exc] */
-    u->handler = hc;
+    int end = tp.end, cleanup = tp.cleanup, outer = tp.outer, base = tp.base;
     ast_list *hs = &n->u.try_.handlers;
     for (int i = 0; i < hs->len; i++) {
         ast_node *x = hs->items[i];
@@ -2059,24 +2082,12 @@ static void compile_try_except(Compiler *c, ast_node *n)
 static void compile_try_star(Compiler *c, ast_node *n)
 {
     Unit *u = c->u;
-    int handler_label = new_label(c), end = new_label(c);
-    int outer = u->handler;
-    int base = u->depth;
-    u->handler = add_handler(c, handler_label, base);
-    if (!push_fblock(c, FB_TRY_EXCEPT, n, -1, -1))
+    TryParts tp;
+    if (!try_prologue(c, n, &tp))
         return;
-    compile_stmts(c, &n->u.try_.body);
-    pop_fblock(c);
-    u->handler = outer;
-    compile_stmts(c, &n->u.try_.orelse);
-    emit(c, OP_JUMP, end);
-
-    /* Stack on entry: [exc]; then [prev, orig, raised, rest]. */
-    bind_label(c, handler_label);
-    int cleanup = new_label(c);
-    int hc = add_handler(c, cleanup, base + 1);
-    emit(c, OP_PUSH_EXC_INFO, 0);
-    u->handler = hc;
+    int end = tp.end, cleanup = tp.cleanup, outer = tp.outer, base = tp.base;
+    int hc = tp.hc;
+    /* [prev, exc] -> [prev, orig, raised, rest]. */
     emit(c, OP_DUP_TOP, 0);
     emit(c, OP_BUILD_LIST, 0);
     emit(c, OP_ROT_TWO, 0);

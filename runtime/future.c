@@ -16,6 +16,7 @@
  * room and the handles first, so completing it either fails cleanly
  * (RT_ENOMEM, nothing changed) or schedules every callback.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "rt_internal.h"
@@ -327,30 +328,29 @@ static rt_future_rare *rare_part(rt_future *fut)
     return fut->rare;
 }
 
-int rt__future_set_cancel_msg(rt_future *fut, rt_value msg)
+/* Moves v into the rare part's value at `offset` (none needs no part). */
+static int set_rare_value(rt_future *fut, size_t offset, rt_value v)
 {
-    if (rt_is_none(msg) && !fut->rare)
+    if (rt_is_none(v) && !fut->rare)
         return RT_OK;
     if (!rare_part(fut)) {
-        rt_value_release(msg);
+        rt_value_release(v);
         return RT_ENOMEM;
     }
-    rt_value_release(fut->rare->cancel_msg);
-    fut->rare->cancel_msg = msg;
+    rt_value *slot = (rt_value *)(void *)((char *)fut->rare + offset);
+    rt_value_release(*slot);
+    *slot = v;
     return RT_OK;
+}
+
+int rt__future_set_cancel_msg(rt_future *fut, rt_value msg)
+{
+    return set_rare_value(fut, offsetof(rt_future_rare, cancel_msg), msg);
 }
 
 int rt__future_set_cancelled_exc(rt_future *fut, rt_value exc)
 {
-    if (rt_is_none(exc) && !fut->rare)
-        return RT_OK;
-    if (!rare_part(fut)) {
-        rt_value_release(exc);
-        return RT_ENOMEM;
-    }
-    rt_value_release(fut->rare->cancelled_exc);
-    fut->rare->cancelled_exc = exc;
-    return RT_OK;
+    return set_rare_value(fut, offsetof(rt_future_rare, cancelled_exc), exc);
 }
 
 int rt_future_set_cancel_hook(rt_future *fut,
