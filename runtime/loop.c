@@ -566,6 +566,8 @@ void rt_loop_free(rt_loop *loop)
         rt_free(h);
     }
     loop->nfree = 0;
+    rt_value_release(loop->exit_exc);
+    loop->exit_exc = RT_NONE;
     rt_free(loop->ready);
     loop->ready = NULL;
     loop->rcap = 0;
@@ -697,6 +699,13 @@ void rt_loop_call_exception_handler(rt_loop *loop, const rt_exc_context *ctx)
 
 /* Checked by run_once after each handle: see rt.h. */
 void rt_loop_raise_exit(rt_loop *loop) { loop->exit_pending = true; }
+
+rt_value rt_loop_take_exit_exception(rt_loop *loop)
+{
+    rt_value v = loop->exit_exc;
+    loop->exit_exc = RT_NONE;
+    return v;
+}
 
 /* ------------------------------------------------------------------------ */
 /* One iteration                                                            */

@@ -1381,6 +1381,16 @@ static Value run_failed(VM *vm, LoopObj *lo, int rc)
     }
     if (rc == RT_EEXIT || vm->pending_exit) {
         vm->pending_exit = false;
+        /* A task ended with KeyboardInterrupt or SystemExit: that very
+         * exception leaves run_until_complete. */
+        Value exc = rt_loop_take_exit_exception(lo->loop);
+        if (!IS_NONE(exc) && !vm_has_exc(vm)) {
+            vm_reraise(vm, exc);
+            /* Its traceback goes on through the caller's line. */
+            vm_thread(vm)->exc_fresh = true;
+            return VAL_ERR;
+        }
+        decref(exc);
         if (vm_has_exc(vm))
             return VAL_ERR;
     }

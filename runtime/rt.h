@@ -601,6 +601,11 @@ void rt_loop_call_exception_handler(rt_loop *loop, const rt_exc_context *ctx);
  * handle, leaving the rest of the ready queue queued. */
 void rt_loop_raise_exit(rt_loop *loop);
 
+/* The KeyboardInterrupt or SystemExit with which a task ended, making the
+ * loop return RT_EEXIT (asyncio re-raises it out of run_until_complete): a
+ * new reference, or none when a callback raised it or it was taken. */
+rt_value rt_loop_take_exit_exception(rt_loop *loop);
+
 /* Checks the invariants at the top of this file; returns 0 or a negative
  * code and writes what is wrong into `why`. For tests and debug builds. */
 int rt_loop_check(const rt_loop *loop, char *why, size_t size);

@@ -136,6 +136,7 @@ struct rt_loop {
     bool freed;               /* rt_loop_free was called: a zombie */
     bool in_iteration;        /* run_once is executing */
     bool exit_pending;        /* a fatal exception: return RT_EEXIT */
+    rt_value exit_exc;        /* owned: a task's fatal exception, or none */
 
     /* Threadsafe queue: the one part of a loop other threads may touch. */
     pthread_mutex_t tsq_mu;   /* guards tsq, ntsq, tsq_pending, tsq_closed */

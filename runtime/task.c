@@ -386,9 +386,13 @@ static void task_step(rt_task *t, rt_value exc, const rt_handle *h)
         } else {
             if (rt__future_set_exception(&t->fut, value) < 0)
                 report_stuck(t, "out of memory: cannot finish the task");
-            rt_value_release(value);
-            if (c == RT_EXC_FATAL)
+            if (c == RT_EXC_FATAL) {
                 loop->exit_pending = true;
+                rt_value_release(loop->exit_exc);
+                loop->exit_exc = value; /* moved */
+            } else {
+                rt_value_release(value);
+            }
         }
         break;
     }
