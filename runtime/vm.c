@@ -1177,6 +1177,17 @@ static int run(VM *vm, VMThread *t, Value *result)
 #define SECOND() (sp[-2])
 #define PEEK(n) (sp[-(n)])
 #define SAVE() (f->sp = sp, f->ip = ip)
+/* A decref that may free the object: the frame's position is saved first,
+ * so that what its destructor reports ("coroutine ... was never awaited")
+ * names this line. */
+#define DECREF_HERE(x)                                                       \
+    do {                                                                     \
+        Value dv_ = (x);                                                     \
+        if (dv_.kind == VK_OBJ && --((Obj *)dv_.u.p)->refs == 0) {           \
+            SAVE();                                                          \
+            ((Obj *)dv_.u.p)->type->destroy((Obj *)dv_.u.p);                 \
+        }                                                                    \
+    } while (0)
 #define LOAD()                                                               \
     do {                                                                     \
         sp = f->sp;                                                          \
@@ -1242,7 +1253,7 @@ next:
     TARGET(NOP) { DISPATCH(); }
     TARGET(POP_TOP) {
         v = POP();
-        decref(v);
+        DECREF_HERE(v);
         DISPATCH();
     }
     TARGET(DUP_TOP) {
@@ -1306,7 +1317,9 @@ next:
     }
     TARGET(STORE_FAST) {
         v = POP();
-        val_set(&slots[arg], v);
+        w = slots[arg];
+        slots[arg] = v;
+        DECREF_HERE(w);
         DISPATCH();
     }
     TARGET(DELETE_FAST) {
