@@ -1181,11 +1181,21 @@ static void default_handler(VM *vm, Dict *ctx)
         decref(vm_take_exc(vm));
     }
     obj_decref(keys);
-    fprintf(vm->err, "%s\n", b.data ? b.data : "");
+    sb_addc(&b, '\n');
+    /* The report and the exception's traceback go out as one piece of
+     * stderr output, which a trace records like a print to stderr. */
+    char *tb = NULL;
+    size_t tblen = 0;
+    FILE *mem = !IS_ERR(exc) && !IS_NONE(exc) ? open_memstream(&tb, &tblen)
+                                               : NULL;
+    if (mem) {
+        exc_print(vm, exc, mem);
+        fclose(mem);
+        sb_add(&b, tb, tblen);
+    }
+    free(tb);
+    vm_write(vm, true, b.data ? b.data : "", b.len);
     sb_free(&b);
-    if (!IS_ERR(exc) && !IS_NONE(exc))
-        exc_print(vm, exc, vm->err);
-    fflush(vm->err);
 }
 
 /* Calls the loop's handler (or the default) with a Python context.
