@@ -546,6 +546,10 @@ typedef struct ExecutorObj {
 
 typedef struct StackChunk StackChunk;
 
+/* sys.getrecursionlimit(): Python frames and nested C calls (the repr of
+ * nested lists, == of nested tuples...) count against it together. */
+#define RECURSION_LIMIT 1000
+
 struct VMThread {
     VM *vm;
     Frame *frame;        /* innermost running frame */

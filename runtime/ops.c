@@ -106,7 +106,7 @@ void float_repr_into(SBuf *b, double d)
     sb_take(b, &t, rt_float_repr(d, &t));
 }
 
-int val_repr_into(VM *vm, SBuf *b, Value v)
+static int repr_into_impl(VM *vm, SBuf *b, Value v)
 {
     switch (v.kind) {
     case VK_NONE:
@@ -547,7 +547,7 @@ static uint64_t mix(uint64_t h)
     return h;
 }
 
-int val_hash(VM *vm, Value v, uint64_t *out)
+static int hash_impl(VM *vm, Value v, uint64_t *out)
 {
     switch (v.kind) {
     case VK_NONE: *out = 0x9e3779b9u; return 0;
@@ -750,7 +750,7 @@ static int seq_eq(VM *vm, Value *x, int64_t nx, Value *y, int64_t ny)
     return 1;
 }
 
-int val_eq(VM *vm, Value a, Value b)
+static int eq_impl(VM *vm, Value a, Value b)
 {
     if (is_number(a) && is_number(b))
         return num_cmp(a, b) == 0;
@@ -881,7 +881,7 @@ static Value seq_compare(VM *vm, Value *x, int64_t nx, Value *y, int64_t ny,
     }
 }
 
-Value val_compare(VM *vm, Value a, Value b, ast_op op)
+static Value compare_impl(VM *vm, Value a, Value b, ast_op op)
 {
     if (op == AST_OP_EQ || op == AST_OP_NE) {
         if ((IS_OBJ(a) && is_user(class_of_obj(AS_OBJ(a)))) ||
@@ -3002,4 +3002,72 @@ int vm_before_with(VM *vm, Value mgr, bool is_async, Value *exit_fn,
     *exit_fn = bound_exit;
     *enter_res = r;
     return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Nested objects                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* The repr, comparison and hash of containers recurse in C through their
+ * items: each level counts against the recursion limit, as CPython's
+ * Py_EnterRecursiveCall does, so that a list nested 100,000 deep is a
+ * RecursionError and not a crash. Strings and plain values need no count. */
+static int enter_nested(VM *vm, const char *where)
+{
+    VMThread *t = vm_thread(vm);
+    if (t->depth >= RECURSION_LIMIT) {
+        vm_raise_new(vm, vm->c.RecursionError,
+                     "maximum recursion depth exceeded%s", where);
+        return -1;
+    }
+    t->depth++;
+    return 0;
+}
+
+static void leave_nested(VM *vm) { vm_thread(vm)->depth--; }
+
+static bool nests(Value v) { return IS_OBJ(v) && !IS_STR(v); }
+
+int val_repr_into(VM *vm, SBuf *b, Value v)
+{
+    if (!nests(v))
+        return repr_into_impl(vm, b, v);
+    if (enter_nested(vm, " while getting the repr of an object") < 0)
+        return -1;
+    int r = repr_into_impl(vm, b, v);
+    leave_nested(vm);
+    return r;
+}
+
+int val_eq(VM *vm, Value a, Value b)
+{
+    if (!nests(a) || !nests(b))
+        return eq_impl(vm, a, b);
+    if (enter_nested(vm, " in comparison") < 0)
+        return -1;
+    int r = eq_impl(vm, a, b);
+    leave_nested(vm);
+    return r;
+}
+
+Value val_compare(VM *vm, Value a, Value b, ast_op op)
+{
+    if (!nests(a) || !nests(b))
+        return compare_impl(vm, a, b, op);
+    if (enter_nested(vm, " in comparison") < 0)
+        return VAL_ERR;
+    Value r = compare_impl(vm, a, b, op);
+    leave_nested(vm);
+    return r;
+}
+
+int val_hash(VM *vm, Value v, uint64_t *out)
+{
+    if (!nests(v))
+        return hash_impl(vm, v, out);
+    if (enter_nested(vm, "") < 0)
+        return -1;
+    int r = hash_impl(vm, v, out);
+    leave_nested(vm);
+    return r;
 }

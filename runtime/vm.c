@@ -24,7 +24,6 @@
 
 #include "lang.h"
 
-#define RECURSION_LIMIT 1000
 #define CHUNK_SIZE (256 * 1024)
 
 struct StackChunk {
