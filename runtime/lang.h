@@ -592,7 +592,8 @@ struct VMThread {
     X(__context__, "__context__") X(__traceback__, "__traceback__") X(__suppress_context__, "__suppress_context__") \
     X(stdout_, "stdout") X(stderr_, "stderr") X(encoding, "encoding") \
     X(errors, "errors") X(__aexit_placeholder__, "__aexit_placeholder__") X(__set_name__, "__set_name__") \
-    X(__init_subclass__, "__init_subclass__")
+    X(__init_subclass__, "__init_subclass__") X(errno_, "errno") X(strerror, "strerror") \
+    X(filename, "filename")
 
 typedef struct VMNames {
 #define VM_NAME_FIELD(f, n) Str *f;
@@ -631,6 +632,10 @@ typedef struct VMNames {
     X(ModuleNotFoundError, "ModuleNotFoundError") X(MemoryError, "MemoryError") X(SyntaxError, "SyntaxError") \
     X(FloatingPointError, "FloatingPointError") X(ConnectionError, "ConnectionError") X(BrokenPipeError, "BrokenPipeError") \
     X(ConnectionResetError, "ConnectionResetError") X(ExceptionGroup, "ExceptionGroup") X(BaseExceptionGroup, "BaseExceptionGroup") \
+    X(ConnectionRefusedError, "ConnectionRefusedError") X(ConnectionAbortedError, "ConnectionAbortedError") \
+    X(FileNotFoundError, "FileNotFoundError") X(FileExistsError, "FileExistsError") X(PermissionError, "PermissionError") \
+    X(ProcessLookupError, "ProcessLookupError") X(ChildProcessError, "ChildProcessError") X(BlockingIOError, "BlockingIOError") \
+    X(InterruptedError, "InterruptedError") X(EOFError, "EOFError") \
     X(Warning, "Warning") X(RuntimeWarning, "RuntimeWarning") X(DeprecationWarning, "DeprecationWarning") \
     X(UserWarning, "UserWarning") X(CancelledError, "CancelledError") X(InvalidStateError, "InvalidStateError") \
     X(IncompleteReadError, "IncompleteReadError") X(LimitOverrunError, "LimitOverrunError") X(QueueEmpty, "QueueEmpty") \
@@ -802,6 +807,8 @@ Value str_getitem(VM *vm, Str *s, Value index);
 void str_init_methods(VM *vm);
 
 Bytes *bytes_new(VM *vm, const void *data, size_t len);
+/* find, join, split, strip, upper... (bytes.c). */
+void bytes_init_methods(VM *vm);
 
 /* A growable byte buffer for building strings. */
 typedef struct SBuf {
@@ -935,6 +942,11 @@ Value vm_raise_name_error(VM *vm, Str *name, Frame *f);
 Value vm_raise_attribute_error(VM *vm, Value obj, Str *name,
                                const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* OSError's constructor, attributes and str() (exc.c): see there. */
+Class *exc_oserror_subclass(VM *vm, int64_t err);
+Value exc_oserror_new(VM *vm, Class *cls, Value *args, int npos);
+Value exc_oserror_attr(VM *vm, Exc *e, Str *name);
+int exc_oserror_str(VM *vm, Exc *e, SBuf *b);
 /* Creates an exception instance: cls(*args). */
 Value exc_new(VM *vm, Class *cls, Tuple *args);
 Value exc_new_msg(VM *vm, Class *cls, const char *msg);
