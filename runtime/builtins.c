@@ -1955,7 +1955,9 @@ Value vm_import(VM *vm, Str *name)
     if (IS_ERR(m) && (str_eq_cstr(name, "asyncio") ||
                       str_eq_cstr(name, "concurrent.futures") ||
                       str_eq_cstr(name, "concurrent") ||
-                      str_eq_cstr(name, "asyncio.exceptions"))) {
+                      str_eq_cstr(name, "asyncio.exceptions") ||
+                      str_eq_cstr(name, "asyncio.subprocess") ||
+                      str_eq_cstr(name, "asyncio.streams"))) {
         Value a = mod_asyncio_module(vm);
         if (IS_ERR(a))
             return a;

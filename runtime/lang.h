@@ -522,6 +522,8 @@ struct LoopObj {
     bool closed;
     double slow_callback_duration;
     int running_depth;
+    Value io;            /* its simulated selector (prelude_streams.py),
+                            once it did I/O; none after close */
 };
 
 typedef struct HandleObj {
@@ -1037,6 +1039,11 @@ int aio_report_uncaught(VM *vm, Value exc);
 void aio_at_exit(VM *vm);
 void aio_shutdown(VM *vm);
 int aio_load_prelude(VM *vm, Module *m);
+int aio_run_prelude(VM *vm, Module *m, const char *src, const char *filename);
+/* Streams and subprocesses (mod_streams.c): loads them into the asyncio
+ * module; forgets a closing loop's simulated selector. */
+int aio_streams_init(VM *vm, Module *m);
+void aio_io_drop(VM *vm, LoopObj *lo);
 void mod_random_init(VM *vm);
 void mod_asyncio_init(VM *vm);
 Value mod_asyncio_module(VM *vm);
