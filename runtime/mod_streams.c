@@ -156,10 +156,10 @@ static Value n_get_io(VM *vm, Value *args, int nargs, Tuple *kw)
 }
 
 /* _vc_write_fd(fd, data): what a child process that inherited the
- * scenario's stdout (1) or stderr (2) writes. It goes straight to the file
- * descriptor, past the buffer that print() fills, as a real child's output
- * does, so that the two interleave as under CPython; output that is not a
- * file (a capture) gets it in order instead. */
+ * scenario's stdout (1) or stderr (2) writes. It lands after everything
+ * printed before it, as with an unbuffered stdout (the fidelity harness
+ * makes CPython's unbuffered too, so that the order does not depend on
+ * the environment); a real file gets it through its descriptor. */
 static Value n_write_fd(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     Value a[2];
@@ -170,6 +170,8 @@ static Value n_write_fd(VM *vm, Value *args, int nargs, Tuple *kw)
     bool to_err = AS_INT(a[0]) == 2;
     Bytes *b = (Bytes *)AS_OBJ(a[1]);
     FILE *f = to_err ? vm->err : vm->out;
+    if (f)
+        fflush(f);
     int fd = f ? fileno(f) : -1;
     if (fd >= 0) {
         const unsigned char *p = b->data;

@@ -1778,6 +1778,9 @@ class StreamReaderProtocol(FlowControlMixin):
                 self._closed.set_result(None)
             else:
                 self._closed.set_exception(exc)
+                # CPython's __del__ of the protocol marks it retrieved, so
+                # an error nobody waits for is never reported.
+                self._closed.exception()
         super().connection_lost(exc)
         self._stream_reader = None
         self._stream_writer = None

@@ -56,6 +56,7 @@ import concurrent.futures
 import concurrent.futures.thread
 import heapq
 import importlib.machinery
+import io
 import itertools
 import math
 import operator
@@ -213,7 +214,7 @@ class World:
                 if loop._vc_wakeups != before:
                     return
                 continue
-            if due <= target:
+            if due <= target and due != math.inf:
                 self.now = due
                 return
             break
@@ -438,9 +439,10 @@ class RealIO:
 
     # -- child processes ----------------------------------------------------
 
-    def plan(self, args, shell):
+    def plan(self, args, shell, stdin):
         """What to really run for a program, and how the harness treats it:
-        (kind, real args, seconds for sleep)."""
+        (kind, real args, seconds for sleep). cat waits for its input only
+        when its stdin is a pipe from the loop."""
         if shell:
             words = args.split() if isinstance(args, str) else []
         else:
@@ -455,7 +457,8 @@ class RealIO:
                 real = ("exec sleep " + _SLEEP_PLACEHOLDER if shell else
                         [words[0], _SLEEP_PLACEHOLDER])
                 return "sleep", real, sum(seconds)
-        if name == "cat" and all(w == "-" for w in words[1:]):
+        if (name == "cat" and stdin == subprocess.PIPE and
+                all(w == "-" for w in words[1:])):
             return "cat", args, None
         return "instant", args, None
 
@@ -712,7 +715,7 @@ def _install_real_io(world):
     start = unix._UnixSubprocessTransport._start
 
     def _start(self, args, shell, stdin, stdout, stderr, bufsize, **kwargs):
-        kind, real_args, seconds = io.plan(args, shell)
+        kind, real_args, seconds = io.plan(args, shell, stdin)
         start(self, real_args, shell, stdin, stdout, stderr, bufsize,
               **kwargs)
         io.spawned(self._proc, kind, seconds)
@@ -1185,6 +1188,19 @@ def install(world):
     asyncio.taskgroups.TaskGroup.__init__ = _ordered_taskgroup_init
     asyncio.set_event_loop_policy(VirtualEventLoopPolicy(world))
     _install_real_io(world)
+    # Unbuffered standard streams (as with PYTHONUNBUFFERED=1): what a child
+    # that inherits them writes then lands after everything printed before,
+    # whatever the environment says about buffering.
+    sys.stdout = _unbuffered(sys.stdout, 1)
+    sys.stderr = _unbuffered(sys.stderr, 2)
+
+
+def _unbuffered(stream, fd):
+    """A text stream on `fd` that writes every piece at once."""
+    stream.flush()
+    raw = io.FileIO(fd, "w", closefd=False)
+    return io.TextIOWrapper(raw, encoding=stream.encoding,
+                            errors=stream.errors, write_through=True)
 
 
 def _strip_harness_frames(exc, seen=None):
