@@ -1032,6 +1032,8 @@ void mod_time_init(VM *vm);
 /* asyncio glue (mod_asyncio.c). */
 Value aio_get_event_loop(VM *vm, bool warn);
 Value aio_task_create(VM *vm, LoopObj *lo, Value coro, Value name);
+/* loop.create_future() with a role and a label for events ("readline"). */
+Value aio_future_new(VM *vm, LoopObj *lo, rt_future_role role, Str *label);
 void aio_callback_failed(VM *vm, LoopObj *lo, rt_handle *h);
 Value aio_runner_close(VM *vm, Value loop);
 void aio_report_deadlock(VM *vm, LoopObj *lo);

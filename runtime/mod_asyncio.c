@@ -151,6 +151,12 @@ static Value future_create_ref(VM *vm, LoopObj *lo, Class *cls,
     return val_obj(f);
 }
 
+/* See lang.h. */
+Value aio_future_new(VM *vm, LoopObj *lo, rt_future_role role, Str *label)
+{
+    return future_create(vm, lo, NULL, role, label);
+}
+
 #define FSELF ((rt_future *)AS_OBJ(args[0]))
 
 static Value f_result(VM *vm, Value *args, int nargs, Tuple *kw)

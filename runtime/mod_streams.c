@@ -44,7 +44,8 @@ static Value io_call(LoopObj *lo, const char *method)
         return VAL_NONE;
     Value sel = lo->io;
     incref(sel);
-    Value r = vm_call_method(vm, sel, str_intern_cstr(vm, method), NULL, 0);
+    Value noargs[1] = {VAL_NONE}; /* never read: no NULL for memcpy */
+    Value r = vm_call_method(vm, sel, str_intern_cstr(vm, method), noargs, 0);
     decref(sel);
     if (!IS_ERR(r))
         return r;
@@ -100,8 +101,9 @@ void aio_io_drop(VM *vm, LoopObj *lo)
     lo->io = VAL_NONE;
     if (lo->loop)
         rt_loop_set_io(lo->loop, NULL, NULL);
-    Value r = vm_call_method(vm, sel, str_intern_cstr(vm, "_vc_close"), NULL,
-                             0);
+    Value noargs[1] = {VAL_NONE};
+    Value r = vm_call_method(vm, sel, str_intern_cstr(vm, "_vc_close"),
+                             noargs, 0);
     if (IS_ERR(r))
         decref(vm_take_exc(vm));
     else
@@ -203,6 +205,27 @@ static Value n_write_fd(VM *vm, Value *args, int nargs, Tuple *kw)
     return VAL_NONE;
 }
 
+/* _vc_future(loop, role, label): loop.create_future() for a future that
+ * stands for stream I/O ('stream') or a child process ('process'), with a
+ * label, so that a waiting task shows what it waits for ("awaits stream
+ * readline") in traces, the window and deadlock reports. */
+static Value n_future(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    Value a[3];
+    if (args_parse(vm, "_vc_future", args, nargs, kw, "loop,role,label", a) <
+        0)
+        return VAL_ERR;
+    LoopObj *lo = loop_arg(vm, a[0]);
+    if (!lo)
+        return VAL_ERR;
+    if (!IS_STR(a[1]) || !IS_STR(a[2]))
+        return vm_raise_new(vm, vm->c.TypeError, "_vc_future(loop, str, str)");
+    rt_future_role role = str_eq_cstr(AS_STR(a[1]), "process")
+                              ? RT_ROLE_PROCESS
+                              : RT_ROLE_STREAM;
+    return aio_future_new(vm, lo, role, AS_STR(a[2]));
+}
+
 /* Handle._vc_queued(): whether the handle still waits in its loop's ready
  * queue. The loop holds one reference to each queued handle (loop.c) and
  * the Handle object another, so more than one means queued. */
@@ -251,6 +274,7 @@ int aio_streams_init(VM *vm, Module *m)
         {"_vc_set_io", n_set_io},
         {"_vc_get_io", n_get_io},
         {"_vc_write_fd", n_write_fd},
+        {"_vc_future", n_future},
     };
     for (size_t i = 0; i < sizeof natives / sizeof natives[0]; i++) {
         Value f = native_new(vm, natives[i].name, natives[i].fn, VAL_NONE,

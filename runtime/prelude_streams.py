@@ -1439,7 +1439,8 @@ class Server:
         if self._sockets is None:
             raise RuntimeError(f'server {self!r} is closed')
         self._start_serving()
-        self._serving_forever_fut = self._loop.create_future()
+        self._serving_forever_fut = _vc_future(self._loop, 'stream',
+                                               'serve_forever')
         try:
             await self._serving_forever_fut
         except CancelledError:
@@ -1454,7 +1455,7 @@ class Server:
     async def wait_closed(self):
         if self._sockets is None or self._waiters is None:
             return
-        waiter = self._loop.create_future()
+        waiter = _vc_future(self._loop, 'stream', 'wait_closed')
         self._waiters.append(waiter)
         await waiter
 
@@ -1483,7 +1484,7 @@ def _accept_connection(loop, protocol_factory, sock, server, backlog):
 async def _accept_connection2(loop, protocol_factory, conn, extra, server):
     try:
         protocol = protocol_factory()
-        waiter = loop.create_future()
+        waiter = _vc_future(loop, 'stream', 'connection_made')
         transport = _SelectorSocketTransport(loop, conn, protocol, waiter,
                                              extra, server)
         try:
@@ -1597,7 +1598,7 @@ def _sock_connect_cb(loop, fut, sock, address):
 async def _loop_sock_connect(loop, sock, address):
     resolved = _resolve(address[0], address[1])
     address = resolved[0][4]
-    fut = loop.create_future()
+    fut = _vc_future(loop, 'stream', 'connect')
     _sock_connect(loop, fut, sock, address)
     return await fut
 
@@ -1664,7 +1665,7 @@ async def _loop_create_connection(loop, protocol_factory, host=None,
 async def _create_connection_transport(loop, sock, protocol_factory):
     sock.setblocking(False)
     protocol = protocol_factory()
-    waiter = loop.create_future()
+    waiter = _vc_future(loop, 'stream', 'connection_made')
     transport = _SelectorSocketTransport(loop, sock, protocol, waiter)
     try:
         await waiter
@@ -1714,7 +1715,7 @@ class FlowControlMixin(Protocol):
             raise ConnectionResetError('Connection lost')
         if not self._paused:
             return
-        waiter = self._loop.create_future()
+        waiter = _vc_future(self._loop, 'stream', 'drain')
         self._drain_waiters.append(waiter)
         try:
             await waiter
@@ -1738,7 +1739,7 @@ class StreamReaderProtocol(FlowControlMixin):
         self._transport = None
         self._client_connected_cb = client_connected_cb
         self._over_ssl = False
-        self._closed = self._loop.create_future()
+        self._closed = _vc_future(self._loop, 'stream', 'wait_closed')
 
     def connection_made(self, transport):
         self._transport = transport
@@ -1954,7 +1955,7 @@ class StreamReader:
         if self._paused:
             self._paused = False
             self._transport.resume_reading()
-        self._waiter = self._loop.create_future()
+        self._waiter = _vc_future(self._loop, 'stream', func_name)
         try:
             await self._waiter
         finally:
@@ -2339,7 +2340,7 @@ class _UnixWritePipeTransport(_FlowControlTransport):
 
 async def _loop_connect_read_pipe(loop, protocol_factory, pipe):
     protocol = protocol_factory()
-    waiter = loop.create_future()
+    waiter = _vc_future(loop, 'process', 'pipe')
     transport = _UnixReadPipeTransport(loop, pipe, protocol, waiter)
     try:
         await waiter
@@ -2351,7 +2352,7 @@ async def _loop_connect_read_pipe(loop, protocol_factory, pipe):
 
 async def _loop_connect_write_pipe(loop, protocol_factory, pipe):
     protocol = protocol_factory()
-    waiter = loop.create_future()
+    waiter = _vc_future(loop, 'process', 'pipe')
     transport = _UnixWritePipeTransport(loop, pipe, protocol, waiter)
     try:
         await waiter
@@ -2559,7 +2560,7 @@ class _UnixSubprocessTransport(BaseTransport):
     async def _wait(self):
         if self._returncode is not None:
             return self._returncode
-        waiter = self._loop.create_future()
+        waiter = _vc_future(self._loop, 'process', f'wait (pid {self._pid})')
         self._exit_waiters.append(waiter)
         return await waiter
 
@@ -2619,7 +2620,7 @@ def _child_watcher_callback(pid, returncode, transp):
 async def _make_subprocess_transport(loop, protocol, args, shell, stdin,
                                      stdout, stderr, bufsize):
     with _child_watcher as watcher:
-        waiter = loop.create_future()
+        waiter = _vc_future(loop, 'process', 'start')
         transp = _UnixSubprocessTransport(loop, protocol, args, shell, stdin,
                                           stdout, stderr, bufsize,
                                           waiter=waiter)
@@ -2722,7 +2723,7 @@ class SubprocessStreamProtocol(FlowControlMixin):
         self._transport = None
         self._process_exited = False
         self._pipe_fds = []
-        self._stdin_closed = self._loop.create_future()
+        self._stdin_closed = _vc_future(self._loop, 'process', 'stdin closed')
 
     def __repr__(self):
         info = ['SubprocessStreamProtocol']
