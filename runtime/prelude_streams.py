@@ -862,6 +862,7 @@ class _Selector:
     # -- the runtime's I/O hook -----------------------------------------
 
     def _vc_ready(self):
+        # Asked before a select would wait: would epoll_wait return now?
         for key in self._rdlist:
             if key.fileobj._poll() & key.mask():
                 return True
@@ -871,6 +872,9 @@ class _Selector:
         return _kernel._next_exit(self._loop)
 
     def _vc_poll(self):
+        # The end of every select: child exits first (the watcher's
+        # call_soon_threadsafe happens during CPython's select), then
+        # _process_events over what epoll reports, in its order.
         loop = self._loop
         _kernel._report_exits(loop)
         for key, mask in self._scan():
@@ -1136,6 +1140,9 @@ class _SelectorSocketTransport(_FlowControlTransport):
             self._server._attach()
         self._eof = False
         self._empty_waiter = None
+        # Three handles in one iteration: the protocol learns of the
+        # connection, then reading starts, then whoever made the transport
+        # wakes up (one iteration later still).
         self._loop.call_soon(self._protocol.connection_made, self)
         self._loop.call_soon(self._add_reader, self._sock_fd,
                              self._read_ready)
@@ -1188,6 +1195,8 @@ class _SelectorSocketTransport(_FlowControlTransport):
         self._add_reader(self._sock_fd, self._read_ready)
 
     def close(self):
+        # Reading stops now; the socket itself closes (and the peer gets
+        # its FIN) in the next iteration, in _call_connection_lost.
         if self._closing:
             return
         self._closing = True
@@ -1245,6 +1254,8 @@ class _SelectorSocketTransport(_FlowControlTransport):
         _add_reader(self._loop, fd, callback, *args)
 
     def _read_ready(self):
+        # Queued by the select that saw the socket readable: everything
+        # received so far goes to the protocol in one piece (up to 256 KiB).
         if self._conn_lost:
             return
         try:
@@ -1295,6 +1306,9 @@ class _SelectorSocketTransport(_FlowControlTransport):
             self._conn_lost += 1
             return
         if not self._buffer:
+            # Sent at once: the bytes are in the peer's buffer now, and its
+            # reader sees them at the next select. Simulated buffers never
+            # fill, so the writer callback below is never needed.
             try:
                 n = self._sock.send(data)
             except (BlockingIOError, InterruptedError):
@@ -1468,6 +1482,9 @@ class Server:
 
 
 def _accept_connection(loop, protocol_factory, sock, server, backlog):
+    # Called once per iteration in which the listening socket is readable:
+    # every queued connection is accepted, each in a task of its own (which
+    # takes a Task-N number, as in CPython).
     for _ in range(backlog):
         try:
             conn, addr = sock.accept()
@@ -1525,6 +1542,9 @@ async def _loop_create_server(loop, protocol_factory, host=None, port=None,
         hosts = [host]
     else:
         hosts = list(host)
+    # The address lookup runs as a gathered task, as in CPython: it takes a
+    # Task-N number, and the server is listening three iterations later
+    # (and returned after one more, the sleep(0) below).
     fs = [_create_server_getaddrinfo(loop, h, port, family, flags)
           for h in hosts]
     infos = await gather(*fs)
@@ -1558,6 +1578,9 @@ async def _loop_create_server(loop, protocol_factory, host=None, port=None,
 
 
 def _sock_connect(loop, fut, sock, address):
+    # connect() always says "in progress": the socket becomes writable (the
+    # connection made or refused) at the next select, which runs
+    # _sock_connect_cb; the done callback then stops watching it.
     fd = sock.fileno()
     try:
         sock.connect(address)
@@ -2506,6 +2529,9 @@ class _UnixSubprocessTransport(BaseTransport):
         self._proc.kill()
 
     async def _connect_pipes(self, waiter):
+        # A task of its own: each pipe takes two iterations to connect, and
+        # what the pipes and the child watcher report meanwhile waits in
+        # _pending_calls until the protocol is connected.
         try:
             proc = self._proc
             loop = self._loop
@@ -2612,7 +2638,9 @@ _child_watcher = _ChildWatcher()
 
 def _child_watcher_callback(pid, returncode, transp):
     # _UnixSelectorEventLoop._child_watcher_callback: skip one iteration
-    # for the callbacks (call_soon_threadsafe(call_soon, ...)).
+    # for the callbacks (call_soon_threadsafe(call_soon, ...)), so that a
+    # child's exit reaches _process_exited two iterations after the select
+    # that saw it.
     loop = transp._loop
     loop.call_soon(loop.call_soon, transp._process_exited, returncode)
 
@@ -2856,6 +2884,9 @@ class Process:
         return output
 
     async def communicate(self, input=None):
+        # Three coroutines gathered, so three tasks (and Task-N numbers) even
+        # when a pipe is absent. Without input, stdin is left open: a child
+        # that reads it (cat) then never ends.
         if input is not None:
             stdin = self._feed_stdin(input)
         else:
