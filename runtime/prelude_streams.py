@@ -207,6 +207,9 @@ class _Socket(_File):
         return 0
 
     def bind(self, address):
+        """Binds to (host, port): 127.x.x.x or 0.0.0.0 only; port 0 takes
+        an ephemeral port; a port in use is EADDRINUSE (98), whatever the
+        host, since SO_REUSEADDR does not share a listening port."""
         host, port = address
         if host != '0.0.0.0' and not host.startswith('127.'):
             raise OSError(99, 'Cannot assign requested address')
@@ -250,6 +253,8 @@ class _Socket(_File):
         raise BlockingIOError(115, 'Operation now in progress')
 
     def accept(self):
+        """The oldest established connection of the accept queue, as
+        (socket, peer address); EAGAIN when there is none."""
         if self._state != 'listening':
             raise OSError(22, 'Invalid argument')
         if not self._backlog:
@@ -258,6 +263,10 @@ class _Socket(_File):
         return conn, conn._raddr
 
     def send(self, data):
+        """Puts every byte into the peer's receive buffer at once (buffers
+        never fill) and wakes the peer's readers. A pending error is
+        raised first; sending to a closed socket succeeds but resets the
+        connection, as the peer's kernel answers with RST."""
         if self._err:
             err = self._err
             self._err = 0
@@ -276,6 +285,8 @@ class _Socket(_File):
         return len(data)
 
     def recv(self, n):
+        """Up to n received bytes; then a pending error (a reset); then b''
+        once the peer's FIN came or the connection is gone; else EAGAIN."""
         if self._rbuf:
             data = self._rbuf[:n]
             self._rbuf = self._rbuf[n:]
@@ -302,6 +313,9 @@ class _Socket(_File):
             peer._wake(0)
 
     def close(self):
+        """Sends FIN, or RST when received data was never read (Linux's
+        tcp_close); a listening socket resets the connections still in its
+        accept queue. The port is free again at once."""
         if self._closed:
             return
         if self._state == 'connected':
@@ -329,6 +343,9 @@ class _Socket(_File):
         self._release()
 
     def _poll(self):
+        """tcp_poll's answer: readable with data, a FIN or an error;
+        writable once connected; HUP when both directions are shut or the
+        connection is gone; ERR while an error is pending."""
         if self._closed:
             return 0
         if self._state == 'listening':
@@ -359,6 +376,8 @@ class _Pipe:
         self.consumer = None     # the process reading it (cat), if any
 
     def write(self, data):
+        """Appends to the pipe (EPIPE when nobody can read it any more),
+        wakes the parent's read end and lets a reading child (cat) run."""
         if self.readers == 0:
             raise BrokenPipeError(32, 'Broken pipe')
         self.buf += data
@@ -369,11 +388,14 @@ class _Pipe:
         return len(data)
 
     def close_reader(self):
+        """One read end fewer; the last one gives the write end POLLERR."""
         self.readers -= 1
         if self.readers == 0 and self.write_file is not None:
             self.write_file._wake(0)
 
     def close_writer(self):
+        """One write end fewer; the last one gives the read end POLLHUP
+        (end of file) and ends a cat reading it."""
         self.writers -= 1
         if self.writers == 0:
             if self.read_file is not None:
@@ -431,6 +453,9 @@ class _PipeEnd(_File):
             self._pipe.close_writer()
 
     def _poll(self):
+        """pipe_poll: the read end is readable with data and hangs up
+        once no writer is left; the write end is always writable (the
+        buffer never fills) and in error once no reader is left."""
         if self._closed:
             return 0
         pipe = self._pipe
@@ -548,11 +573,15 @@ class _Popen:
     # -- Popen's interface ----------------------------------------------
 
     def poll(self):
+        """Popen.poll(): the status once the child exited (a real Popen
+        reaps it then, ahead of the child watcher)."""
         if self.returncode is None and self._status is not None:
             self.returncode = self._status
         return self.returncode
 
     def send_signal(self, sig):
+        """Popen.send_signal: ignored once the child exited; otherwise
+        the child dies at once with status -sig."""
         self.poll()
         if self.returncode is not None:
             return
@@ -568,6 +597,10 @@ class _Popen:
     def __repr__(self):
         return f'<Popen: returncode: {self.returncode} args: {self.args!r}>'
 
+
+# The simulated programs: each gets its process and its arguments (str)
+# when it starts, writes its output at once and either exits (_exit) or
+# says when it will (sleep's _exit_at) or waits for its input (cat).
 
 def _prog_echo(proc, args):
     newline = True
@@ -683,6 +716,8 @@ class _Kernel:
         return port
 
     def _listener(self, host, port):
+        """The socket listening at (host, port), or on every interface at
+        that port, or None: then a connection is refused."""
         sock = self._ports.get(port)
         if sock is None or sock._state != 'listening':
             return None
@@ -710,6 +745,8 @@ class _Kernel:
         return due
 
     def _next_exit(self, loop):
+        """The earliest coming timed exit (sleep N) watched from `loop`,
+        or None: the select does not wait past it."""
         when = None
         for proc in self._procs:
             if (proc._watch is not None and proc._watch[0] is loop and
@@ -800,6 +837,8 @@ class _Selector:
         self._fd_to_key = {}
         self._rdlist = []        # epoll's ready list, in order
 
+    # -- selectors' interface, used by the reader/writer functions below --
+
     def get_key(self, fd):
         return self._fd_to_key[fd]
 
@@ -812,6 +851,8 @@ class _Selector:
         return key
 
     def modify(self, fd, events, data):
+        """As EpollSelector.modify: epoll hears of it only when the events
+        change, and then links the key if it is ready and not linked."""
         key = self._fd_to_key[fd]
         if events != key.events:
             key.events = events
@@ -834,6 +875,9 @@ class _Selector:
         self._rdlist.append(key)
 
     def _callback(self, key, flags):
+        """ep_poll_callback: a wake-up whose flags the key does not wait
+        for is ignored; otherwise an unlinked key joins the ready list
+        (even if it turns out not to be ready: the next scan drops it)."""
         if flags and not (flags & key.mask()):
             return
         if not key.linked:
@@ -908,6 +952,10 @@ def _check_closed(loop):
     if loop.is_closed():
         raise RuntimeError('Event loop is closed')
 
+
+# BaseSelectorEventLoop's _add_reader, _remove_reader, _add_writer and
+# _remove_writer, as functions of the loop: a file's key holds the reader
+# and writer handles; replacing one cancels the old.
 
 def _add_reader(loop, fd, callback, *args):
     _check_closed(loop)
@@ -1751,7 +1799,9 @@ class FlowControlMixin(Protocol):
 
 class StreamReaderProtocol(FlowControlMixin):
     """Adapts a Protocol to a StreamReader; on the server side, it calls
-    client_connected_cb (a coroutine becomes a task)."""
+    client_connected_cb (a coroutine becomes a task). CPython holds the
+    reader through a weak reference; here the reference is plain, which
+    only matters to a scenario that drops its reader and keeps writing."""
 
     def __init__(self, stream_reader, client_connected_cb=None, loop=None):
         super().__init__(loop=loop)
@@ -1883,7 +1933,9 @@ class StreamWriter:
 
 class StreamReader:
     """Buffers what a transport receives for read(), readline(),
-    readexactly(), readuntil() and `async for`."""
+    readexactly(), readuntil() and `async for`. A read that finds too little
+    waits on one future (_waiter) until feed_data() or feed_eof() comes:
+    only one coroutine may wait at a time, as in CPython."""
 
     def __init__(self, limit=_DEFAULT_LIMIT, loop=None):
         if limit <= 0:
@@ -2421,7 +2473,10 @@ class ReadSubprocessPipeProto(WriteSubprocessPipeProto):
 
 
 class _UnixSubprocessTransport(BaseTransport):
-    """base_subprocess.BaseSubprocessTransport with unix_events' _start."""
+    """base_subprocess.BaseSubprocessTransport with unix_events' _start:
+    starts the child (a _Popen), connects its pipes in a task, and forwards
+    what the pipes and the child watcher report to the protocol, holding it
+    back (_pending_calls) until the pipes are connected."""
 
     def __init__(self, loop, protocol, args, shell, stdin, stdout, stderr,
                  bufsize, waiter=None, extra=None):
