@@ -190,6 +190,8 @@ static Value ctor_exc(VM *vm, Class *cls, Value *args, int nargs, Tuple *kw)
     if (kw && kw->len && !(cls->slots & SLOT_INIT))
         return vm_raise_new(vm, vm->c.TypeError,
                             "%s() takes no keyword arguments", cls->name->data);
+    if (cls->builtin && class_is_subclass(cls, vm->c.OSError))
+        return exc_oserror_new(vm, cls, args, npos);
     Tuple *t = tuple_new(vm, npos);
     if (!t)
         return VAL_ERR;
@@ -1962,7 +1964,9 @@ Value vm_import(VM *vm, Str *name)
     if (IS_ERR(m) && (str_eq_cstr(name, "asyncio") ||
                       str_eq_cstr(name, "concurrent.futures") ||
                       str_eq_cstr(name, "concurrent") ||
-                      str_eq_cstr(name, "asyncio.exceptions"))) {
+                      str_eq_cstr(name, "asyncio.exceptions") ||
+                      str_eq_cstr(name, "asyncio.subprocess") ||
+                      str_eq_cstr(name, "asyncio.streams"))) {
         Value a = mod_asyncio_module(vm);
         if (IS_ERR(a))
             return a;
@@ -2057,7 +2061,12 @@ void builtins_init(VM *vm)
         &vm->c.ImportError, &vm->c.ModuleNotFoundError, &vm->c.MemoryError,
         &vm->c.SyntaxError, &vm->c.FloatingPointError,
         &vm->c.ConnectionError, &vm->c.BrokenPipeError,
-        &vm->c.ConnectionResetError, &vm->c.ExceptionGroup,
+        &vm->c.ConnectionResetError, &vm->c.ConnectionRefusedError,
+        &vm->c.ConnectionAbortedError, &vm->c.FileNotFoundError,
+        &vm->c.FileExistsError, &vm->c.PermissionError,
+        &vm->c.ProcessLookupError, &vm->c.ChildProcessError,
+        &vm->c.BlockingIOError, &vm->c.InterruptedError, &vm->c.EOFError,
+        &vm->c.ExceptionGroup,
         &vm->c.BaseExceptionGroup, &vm->c.Warning, &vm->c.RuntimeWarning,
         &vm->c.DeprecationWarning, &vm->c.UserWarning,
     };

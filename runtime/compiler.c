@@ -2277,7 +2277,7 @@ static bool module_supported(const char *name)
     static const char *const ok[] = {
         "asyncio", "time", "random", "sys", "concurrent",
         "concurrent.futures", "os", "math", "typing", "asyncio.exceptions",
-        NULL};
+        "asyncio.subprocess", "asyncio.streams", NULL};
     for (int i = 0; ok[i]; i++)
         if (strcmp(ok[i], name) == 0)
             return true;

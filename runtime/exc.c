@@ -192,6 +192,122 @@ Value exc_new_msg(VM *vm, Class *cls, const char *msg)
     return e;
 }
 
+/* ------------------------------------------------------------------------ */
+/* OSError: errno, strerror, filename                                       */
+/* ------------------------------------------------------------------------ */
+
+/* The OSError subclass CPython picks for an errno (Linux numbers), so that
+ * OSError(111, 'x') is a ConnectionRefusedError; OSError for the rest. */
+Class *exc_oserror_subclass(VM *vm, int64_t err)
+{
+    VMClasses *c = &vm->c;
+    switch (err) {
+    case 1: case 13: return c->PermissionError;       /* EPERM, EACCES */
+    case 2: return c->FileNotFoundError;              /* ENOENT */
+    case 3: return c->ProcessLookupError;             /* ESRCH */
+    case 4: return c->InterruptedError;               /* EINTR */
+    case 10: return c->ChildProcessError;             /* ECHILD */
+    case 11: case 114: case 115:                      /* EAGAIN, EALREADY, */
+        return c->BlockingIOError;                    /* EINPROGRESS */
+    case 17: return c->FileExistsError;               /* EEXIST */
+    case 32: case 108: return c->BrokenPipeError;     /* EPIPE, ESHUTDOWN */
+    case 103: return c->ConnectionAbortedError;       /* ECONNABORTED */
+    case 104: return c->ConnectionResetError;         /* ECONNRESET */
+    case 110: return c->TimeoutError;                 /* ETIMEDOUT */
+    case 111: return c->ConnectionRefusedError;       /* ECONNREFUSED */
+    default: return c->OSError;
+    }
+}
+
+/* OSError(*args) for a builtin OSError class, as CPython's OSError.__new__
+ * builds it: OSError itself called with an integer errno becomes the
+ * matching subclass; with 3 to 5 arguments the third is the filename (the
+ * fifth filename2), kept apart, and args keeps only (errno, strerror). */
+Value exc_oserror_new(VM *vm, Class *cls, Value *args, int npos)
+{
+    if (cls == vm->c.OSError && npos >= 2 && npos <= 5 && IS_INT(args[0]))
+        cls = exc_oserror_subclass(vm, AS_INT(args[0]));
+    bool named = npos >= 3 && npos <= 5 && !IS_NONE(args[2]);
+    Tuple *t = tuple_new(vm, named ? 2 : npos);
+    if (!t)
+        return VAL_ERR;
+    for (int64_t i = 0; i < t->len; i++) {
+        incref(args[i]);
+        t->items[i] = args[i];
+    }
+    Value e = exc_new(vm, cls, t);
+    obj_decref(t);
+    if (IS_ERR(e) || !named)
+        return e;
+    Exc *x = (Exc *)AS_OBJ(e);
+    if (!x->dict && !(x->dict = dict_new(vm))) {
+        decref(e);
+        return VAL_ERR;
+    }
+    if (dict_set_cstr(vm, x->dict, "filename", args[2]) < 0 ||
+        (npos == 5 && dict_set_cstr(vm, x->dict, "filename2", args[4]) < 0)) {
+        decref(e);
+        return VAL_ERR;
+    }
+    return e;
+}
+
+/* errno / strerror / filename / filename2 of an OSError: the value kept at
+ * construction, else derived from args as CPython does (errno and strerror
+ * exist only when 2 to 5 arguments were given), else None. VAL_ERR without
+ * an exception for any other name. */
+Value exc_oserror_attr(VM *vm, Exc *e, Str *name)
+{
+    int which = str_eq_cstr(name, "errno")       ? 0
+                : str_eq_cstr(name, "strerror")  ? 1
+                : str_eq_cstr(name, "filename")  ? 2
+                : str_eq_cstr(name, "filename2") ? 4
+                                                 : -1;
+    if (which < 0)
+        return VAL_ERR;
+    if (e->dict) {
+        Value x = dict_get_str(e->dict, name);
+        if (!IS_ERR(x)) {
+            incref(x);
+            return x;
+        }
+    }
+    int64_t n = e->args->len;
+    Value x = VAL_NONE;
+    if (n >= 2 && n <= 5 && which < n)
+        x = e->args->items[which];
+    incref(x);
+    return x;
+}
+
+/* str() of an OSError: "[Errno 2] No such file or directory: 'x'" when a
+ * filename is known, "[Errno 111] Connect call failed" when errno and
+ * strerror are; returns 1 after writing that, 0 when the plain exception
+ * form applies, -1 on error. */
+int exc_oserror_str(VM *vm, Exc *e, SBuf *b)
+{
+    Value err = exc_oserror_attr(vm, e, vm->n.errno_);
+    Value msg = exc_oserror_attr(vm, e, vm->n.strerror);
+    Value file = exc_oserror_attr(vm, e, vm->n.filename);
+    int r = 0;
+    if (e->args->len >= 2 && e->args->len <= 5) {
+        r = 1;
+        sb_adds(b, "[Errno ");
+        if (val_str_into(vm, b, err) < 0 || (sb_adds(b, "] "), 0) ||
+            val_str_into(vm, b, msg) < 0)
+            r = -1;
+        if (r == 1 && !IS_NONE(file)) {
+            sb_adds(b, ": ");
+            if (val_repr_into(vm, b, file) < 0)
+                r = -1;
+        }
+    }
+    decref(err);
+    decref(msg);
+    decref(file);
+    return r;
+}
+
 void exc_destroy(VM *vm, Exc *e)
 {
     obj_decref(e->dict);
@@ -1287,7 +1403,19 @@ void exc_init_classes(VM *vm)
     EXC(BrokenPipeError, "BrokenPipeError", c->ConnectionError, "builtins");
     EXC(ConnectionResetError, "ConnectionResetError", c->ConnectionError,
         "builtins");
+    EXC(ConnectionRefusedError, "ConnectionRefusedError", c->ConnectionError,
+        "builtins");
+    EXC(ConnectionAbortedError, "ConnectionAbortedError", c->ConnectionError,
+        "builtins");
+    EXC(FileNotFoundError, "FileNotFoundError", c->OSError, "builtins");
+    EXC(FileExistsError, "FileExistsError", c->OSError, "builtins");
+    EXC(PermissionError, "PermissionError", c->OSError, "builtins");
+    EXC(ProcessLookupError, "ProcessLookupError", c->OSError, "builtins");
+    EXC(ChildProcessError, "ChildProcessError", c->OSError, "builtins");
+    EXC(BlockingIOError, "BlockingIOError", c->OSError, "builtins");
+    EXC(InterruptedError, "InterruptedError", c->OSError, "builtins");
     EXC(TimeoutError, "TimeoutError", c->OSError, "builtins");
+    EXC(EOFError, "EOFError", c->Exception, "builtins");
     EXC(RuntimeError, "RuntimeError", c->Exception, "builtins");
     EXC(NotImplementedError, "NotImplementedError", c->RuntimeError,
         "builtins");

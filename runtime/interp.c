@@ -274,6 +274,7 @@ VM *vm_new(const VMConfig *cfg)
         goto fail;
     vm->memory_error = exc_new(vm, vm->c.MemoryError, NULL);
     str_init_methods(vm);
+    bytes_init_methods(vm);
     list_init_methods(vm);
     tuple_init_methods(vm);
     dict_init_methods(vm);

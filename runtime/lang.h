@@ -524,6 +524,8 @@ struct LoopObj {
     bool closed;
     double slow_callback_duration;
     int running_depth;
+    Value io;            /* its simulated selector (prelude_streams.py),
+                            once it did I/O; none after close */
 };
 
 typedef struct HandleObj {
@@ -598,7 +600,8 @@ struct VMThread {
     X(__context__, "__context__") X(__traceback__, "__traceback__") X(__suppress_context__, "__suppress_context__") \
     X(stdout_, "stdout") X(stderr_, "stderr") X(encoding, "encoding") \
     X(errors, "errors") X(__aexit_placeholder__, "__aexit_placeholder__") X(__set_name__, "__set_name__") \
-    X(__init_subclass__, "__init_subclass__")
+    X(__init_subclass__, "__init_subclass__") X(errno_, "errno") X(strerror, "strerror") \
+    X(filename, "filename")
 
 typedef struct VMNames {
 #define VM_NAME_FIELD(f, n) Str *f;
@@ -637,6 +640,10 @@ typedef struct VMNames {
     X(ModuleNotFoundError, "ModuleNotFoundError") X(MemoryError, "MemoryError") X(SyntaxError, "SyntaxError") \
     X(FloatingPointError, "FloatingPointError") X(ConnectionError, "ConnectionError") X(BrokenPipeError, "BrokenPipeError") \
     X(ConnectionResetError, "ConnectionResetError") X(ExceptionGroup, "ExceptionGroup") X(BaseExceptionGroup, "BaseExceptionGroup") \
+    X(ConnectionRefusedError, "ConnectionRefusedError") X(ConnectionAbortedError, "ConnectionAbortedError") \
+    X(FileNotFoundError, "FileNotFoundError") X(FileExistsError, "FileExistsError") X(PermissionError, "PermissionError") \
+    X(ProcessLookupError, "ProcessLookupError") X(ChildProcessError, "ChildProcessError") X(BlockingIOError, "BlockingIOError") \
+    X(InterruptedError, "InterruptedError") X(EOFError, "EOFError") \
     X(Warning, "Warning") X(RuntimeWarning, "RuntimeWarning") X(DeprecationWarning, "DeprecationWarning") \
     X(UserWarning, "UserWarning") X(CancelledError, "CancelledError") X(InvalidStateError, "InvalidStateError") \
     X(IncompleteReadError, "IncompleteReadError") X(LimitOverrunError, "LimitOverrunError") X(QueueEmpty, "QueueEmpty") \
@@ -810,6 +817,8 @@ Value str_getitem(VM *vm, Str *s, Value index);
 void str_init_methods(VM *vm);
 
 Bytes *bytes_new(VM *vm, const void *data, size_t len);
+/* find, join, split, strip, upper... (bytes.c). */
+void bytes_init_methods(VM *vm);
 
 /* A growable byte buffer for building strings. */
 typedef struct SBuf {
@@ -970,6 +979,11 @@ Value vm_raise_name_error(VM *vm, Str *name, Frame *f);
 Value vm_raise_attribute_error(VM *vm, Value obj, Str *name,
                                const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* OSError's constructor, attributes and str() (exc.c): see there. */
+Class *exc_oserror_subclass(VM *vm, int64_t err);
+Value exc_oserror_new(VM *vm, Class *cls, Value *args, int npos);
+Value exc_oserror_attr(VM *vm, Exc *e, Str *name);
+int exc_oserror_str(VM *vm, Exc *e, SBuf *b);
 /* Creates an exception instance: cls(*args). */
 Value exc_new(VM *vm, Class *cls, Tuple *args);
 Value exc_new_msg(VM *vm, Class *cls, const char *msg);
@@ -1058,6 +1072,8 @@ Value aio_task_create(VM *vm, LoopObj *lo, Value coro, Value name,
                       const char *origin);
 /* loop.set_debug(on); also after a change of slow_callback_duration. */
 void aio_set_debug(LoopObj *lo, bool on);
+/* loop.create_future() with a role and a label for events ("readline"). */
+Value aio_future_new(VM *vm, LoopObj *lo, rt_future_role role, Str *label);
 void aio_callback_failed(VM *vm, LoopObj *lo, rt_handle *h);
 Value aio_runner_close(VM *vm, Value loop);
 void aio_report_deadlock(VM *vm, LoopObj *lo);
@@ -1065,6 +1081,11 @@ int aio_report_uncaught(VM *vm, Value exc);
 void aio_at_exit(VM *vm);
 void aio_shutdown(VM *vm);
 int aio_load_prelude(VM *vm, Module *m);
+int aio_run_prelude(VM *vm, Module *m, const char *src, const char *filename);
+/* Streams and subprocesses (mod_streams.c): loads them into the asyncio
+ * module; forgets a closing loop's simulated selector. */
+int aio_streams_init(VM *vm, Module *m);
+void aio_io_drop(VM *vm, LoopObj *lo);
 void mod_random_init(VM *vm);
 void mod_asyncio_init(VM *vm);
 Value mod_asyncio_module(VM *vm);

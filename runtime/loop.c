@@ -11,7 +11,9 @@
  *      stopping, else until the first timer (at most a day), else forever;
  *   3. "select": in virtual mode the clock jumps (running executor workers
  *      that wake up on the way); in real mode ppoll waits on an eventfd;
- *      then the threadsafe queue joins the ready queue;
+ *      then the threadsafe queue joins the ready queue, and the simulated
+ *      I/O of the embedder (rt_loop_set_io), if any, queues the callbacks
+ *      of what is ready, as _process_events does;
  *   4. move every timer due before now + 1 ns to the ready queue;
  *   5. run exactly the handles queued at that point; handles queued by them
  *      wait for the next iteration.
@@ -653,6 +655,13 @@ size_t rt_loop_ready_count(const rt_loop *loop) { return loop->rcount; }
 size_t rt_loop_timer_count(const rt_loop *loop) { return loop->nheap; }
 uint64_t rt_loop_iteration(const rt_loop *loop) { return loop->iteration; }
 
+/* Simulated I/O: see rt.h. */
+void rt_loop_set_io(rt_loop *loop, const rt_io_ops *ops, void *data)
+{
+    loop->io = ops;
+    loop->io_data = ops ? data : NULL;
+}
+
 /* Calls fn for each live task in creation order. fn must not free tasks
  * other than the one it is given. */
 void rt_loop_foreach_task(rt_loop *loop, void (*fn)(rt_task *t, void *data),
@@ -751,29 +760,74 @@ static void real_wait(rt_loop *loop, double timeout, bool forever)
     rt__gil_acquire(loop->w);
 }
 
+/* What simulated I/O says before a select that would wait (see
+ * rt_io_ops): whether an event is ready now, else when the next timed one
+ * comes (INFINITY: none). An event already due counts as ready. */
+typedef struct io_state {
+    bool ready;
+    double next;
+} io_state;
+
+static io_state io_query(rt_loop *loop, double timeout, bool forever)
+{
+    io_state s = {false, INFINITY};
+    if (!loop->io || (!forever && !(timeout > 0)))
+        return s;
+    s.ready = loop->io->ready(loop->io_data);
+    if (!s.ready) {
+        s.next = loop->io->next(loop->io_data);
+        if (isnan(s.next))
+            s.next = INFINITY;
+        if (s.next <= rt__clock_now(loop->w))
+            s.ready = true;
+    }
+    return s;
+}
+
 /* Step 3: the select phase. Virtual mode lets time pass by running the
  * workers that wake before the deadline, one at a time; the first of them
  * that queues a threadsafe callback for this loop ends the wait at its
  * wake time, as an I/O event would end select(). Otherwise the clock lands
- * on now + timeout, computed exactly as Python computes it. */
-static int select_phase(rt_loop *loop, double timeout, bool forever)
+ * on now + timeout, computed exactly as Python computes it, or earlier on
+ * the next timed I/O event. Simulated I/O that is ready means select()
+ * returns at once. Last, the threadsafe queue joins the ready queue and the
+ * simulated selector reports what is ready. */
+static int select_phase(rt_loop *loop, double timeout, bool forever,
+                        io_state io)
 {
     rt_world *w = loop->w;
-    if (forever && rt__outstanding_jobs(w) == 0 &&
+    if (io.ready) {
+        timeout = 0.0;
+        forever = false;
+    }
+    bool io_timed = !isinf(io.next);
+    if (forever && !io_timed && rt__outstanding_jobs(w) == 0 &&
         !rt__loop_tsq_nonempty(loop))
         return deadlock(loop);
     if (w->mode == RT_CLOCK_VIRTUAL) {
         if (forever) {
-            rt__run_due_workers(w, 0.0, true, loop);
+            if (!rt__run_due_workers(w, io.next, !io_timed, loop) && io_timed)
+                rt__clock_advance(w, io.next, "io");
         } else if (timeout > 0) {
             double target = w->now + timeout;
-            if (!rt__run_due_workers(w, target, false, loop))
-                rt__clock_advance(w, target, "timer");
+            bool io_first = io.next < target;
+            double limit = io_first ? io.next : target;
+            if (!rt__run_due_workers(w, limit, false, loop))
+                rt__clock_advance(w, limit, io_first ? "io" : "timer");
         }
     } else if (forever || timeout > 0) {
+        if (io_timed) {
+            double d = io.next - rt__clock_now(w);
+            d = d > 0 ? d : 0.0;
+            if (forever || d < timeout)
+                timeout = d;
+            forever = false;
+        }
         real_wait(loop, timeout, forever);
     }
     rt__loop_drain(loop);
+    if (loop->io)
+        loop->io->poll(loop->io_data, loop);
     return RT_OK;
 }
 
@@ -841,11 +895,17 @@ static int run_once(rt_loop *loop)
     }
 
     /* 3. Select. */
-    if (w->hook)
-        emit_phase(loop, RT_PHASE_SELECT,
-                   !forever && timeout > 0 ? rt__clock_now(w) + timeout : 0.0,
-                   0);
-    int r = select_phase(loop, timeout, forever);
+    io_state io = io_query(loop, timeout, forever);
+    if (w->hook) {
+        double until = !forever && timeout > 0 ? rt__clock_now(w) + timeout
+                                               : 0.0;
+        if (io.ready)
+            until = 0.0;
+        else if (!isinf(io.next) && (until == 0.0 || io.next < until))
+            until = io.next;
+        emit_phase(loop, RT_PHASE_SELECT, until, 0);
+    }
+    int r = select_phase(loop, timeout, forever, io);
     if (r < 0)
         return r;
 

@@ -315,6 +315,12 @@ static Value future_create_ref(VM *vm, LoopObj *lo, Class *cls,
     return val_obj(f);
 }
 
+/* See lang.h. */
+Value aio_future_new(VM *vm, LoopObj *lo, rt_future_role role, Str *label)
+{
+    return future_create(vm, lo, NULL, role, label);
+}
+
 #define FSELF ((rt_future *)AS_OBJ(args[0]))
 
 static Value f_result(VM *vm, Value *args, int nargs, Tuple *kw)
@@ -603,7 +609,9 @@ static int coro_where(rt_object *coro, const char **func)
         if (co && co->state == CORO_CREATED)
             break;
     }
-    *func = name;
+    /* asyncio's own coroutine (a server's connection handler...): its
+     * name, with no line of the scenario. */
+    *func = name ? name : ((Coro *)coro)->func->name->data;
     return line;
 }
 
@@ -992,6 +1000,10 @@ bool aio_destroy(VM *vm, Obj *o)
     }
     case LAYOUT_LOOP: {
         LoopObj *lo = (LoopObj *)o;
+        if (lo->loop)
+            rt_loop_set_io(lo->loop, NULL, NULL);
+        decref(lo->io);
+        lo->io = VAL_NONE;
         decref(lo->handler);
         lo->handler = VAL_NONE;
         decref(lo->default_executor);
@@ -1303,6 +1315,7 @@ static Value loop_create(VM *vm)
         return VAL_ERR;
     lo->handler = VAL_NONE;
     lo->default_executor = VAL_NONE;
+    lo->io = VAL_NONE;
     lo->slow_callback_duration = 0.1;
     int rc = rt_loop_new(vm->world, &lo->loop);
     if (rc < 0) {
@@ -1486,6 +1499,7 @@ static Value l_close(VM *vm, Value *args, int nargs, Tuple *kw)
         return VAL_NONE;
     lo->closed = true;
     rt_loop_close(lo->loop);
+    aio_io_drop(vm, lo);
     Value ex = lo->default_executor;
     lo->default_executor = VAL_NONE;
     if (IS_LAYOUT(ex, EXECUTOR)) {
@@ -2806,21 +2820,15 @@ static Value a_run(VM *vm, Value *args, int nargs, Tuple *kw)
     if (!lo->closed) {
         lo->closed = true;
         rt_loop_close(lo->loop);
+        aio_io_drop(vm, lo);
     }
     decref(lv);
     return result;
 }
 
 /* concurrent.futures.wait / as_completed are not modelled; the asyncio
- * ones come from the prelude. */
-
-/* Refuses what the subset does not have yet. */
-static Value a_unsupported(VM *vm, Value *args, int nargs, Tuple *kw)
-{
-    return vm_raise_new(vm, vm->c.NotImplementedError,
-                        "streams and subprocesses are not supported yet in "
-                        "scenarios");
-}
+ * ones come from the prelude, and so do streams and subprocesses
+ * (prelude_streams.py, loaded by mod_streams.c). */
 
 /* ------------------------------------------------------------------------ */
 /* The module                                                               */
@@ -2957,9 +2965,6 @@ Value mod_asyncio_module(VM *vm)
         {"all_tasks", a_all_tasks}, {"iscoroutine", a_iscoroutine},
         {"iscoroutinefunction", a_iscoroutinefunction},
         {"isfuture", a_isfuture}, {"to_thread", a_to_thread},
-        {"start_server", a_unsupported}, {"open_connection", a_unsupported},
-        {"create_subprocess_exec", a_unsupported},
-        {"create_subprocess_shell", a_unsupported},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
         add(vm, d, fns[i].name, fns[i].fn);
@@ -2998,8 +3003,9 @@ Value mod_asyncio_module(VM *vm)
     obj_decref(cf);
     obj_decref(conc);
     vm->asyncio = val_obj(m);
-    /* The Python part. */
-    if (aio_load_prelude(vm, m) < 0) {
+    /* The Python part: the asyncio prelude, then streams and
+     * subprocesses. */
+    if (aio_load_prelude(vm, m) < 0 || aio_streams_init(vm, m) < 0) {
         vm->asyncio = VAL_NONE;
         obj_decref(m);
         return VAL_ERR;
@@ -3253,16 +3259,16 @@ void aio_shutdown(VM *vm)
     }
 }
 
-/* Compiles and runs the Python half of asyncio in the module. */
-int aio_load_prelude(VM *vm, Module *m)
+/* Compiles `src` (prelude code, marked internal) and runs it in module
+ * `m`; `filename` names it in diagnostics. -1 with an exception set. */
+int aio_run_prelude(VM *vm, Module *m, const char *src, const char *filename)
 {
-    const char *src = loopscope_prelude_asyncio;
     size_t len = strlen(src);
     rt_diags diags;
-    rt_diags_init(&diags, "<asyncio>", src, len);
+    rt_diags_init(&diags, filename, src, len);
     ast_arena *arena = ast_arena_new();
     ast_node *mod = arena ? ast_parse(src, len, arena, &diags) : NULL;
-    Code *code = mod ? compile_module(vm, mod, "<asyncio>", &diags, true)
+    Code *code = mod ? compile_module(vm, mod, filename, &diags, true)
                      : NULL;
     ast_arena_free(arena);
     if (!code) {
@@ -3281,4 +3287,10 @@ int aio_load_prelude(VM *vm, Module *m)
         return -1;
     decref(r);
     return 0;
+}
+
+/* Compiles and runs the Python half of asyncio in the module. */
+int aio_load_prelude(VM *vm, Module *m)
+{
+    return aio_run_prelude(vm, m, loopscope_prelude_asyncio, "<asyncio>");
 }

@@ -398,6 +398,11 @@ int val_str_into(VM *vm, SBuf *b, Value v)
                     n == 1 ? "" : "s");
             return 0;
         }
+        if (class_is_subclass(cls, vm->c.OSError)) {
+            int r = exc_oserror_str(vm, e, b);
+            if (r != 0)
+                return r < 0 ? -1 : 0;
+        }
         if (e->args->len == 0)
             return 0;
         if (e->args->len == 1) {
@@ -1698,6 +1703,11 @@ static Value special_attr(VM *vm, Value v, Str *name)
             Value x = e->args->len ? e->args->items[0] : VAL_NONE;
             incref(x);
             return x;
+        }
+        if (class_is_subclass(cls, vm->c.OSError)) {
+            Value x = exc_oserror_attr(vm, e, name);
+            if (!IS_ERR(x))
+                return x;
         }
         if (class_is_subclass(cls, vm->c.SystemExit) &&
             str_eq_cstr(name, "code")) {

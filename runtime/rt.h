@@ -622,6 +622,37 @@ void rt_loop_set_slow_report(rt_loop *loop, double threshold, rt_slow_fn fn,
 void rt_loop_foreach_task(rt_loop *loop, void (*fn)(rt_task *t, void *data),
                           void *data);
 
+/* Simulated I/O. An embedder that simulates sockets, pipes and child
+ * processes in memory answers, through these callbacks, what CPython's
+ * selector.select() asks the kernel in the select phase of each iteration.
+ * All three run on the loop's thread, with the loop in its iteration.
+ * Readiness is "at the next select": what a callback does to the simulated
+ * world during one iteration is reported by the select of the next. */
+typedef struct rt_io_ops {
+    /* True when an I/O event is ready now. Asked only when the select
+     * would wait: it then returns at once, the clock does not move, and
+     * the loop is not deadlocked. */
+    bool (*ready)(void *data);
+    /* The time of the next timed I/O event (a simulated child process
+     * that exits at a virtual time), or INFINITY when none is coming.
+     * Asked when the select would wait and nothing is ready: the clock
+     * moves there at the latest (clock.advance "io"), and a loop with such
+     * an event coming is not deadlocked. Executor workers that wake at the
+     * same instant run first. */
+    double (*next)(void *data);
+    /* Called at the end of every select phase, after the wait and after
+     * the threadsafe queue joined the ready queue, before due timers do:
+     * fires the timed events now due and queues (rt_loop_call_soon) the
+     * callbacks of what is ready, in the order the simulated selector
+     * reports them. */
+    void (*poll)(void *data, rt_loop *loop);
+} rt_io_ops;
+
+/* Installs the loop's simulated I/O; `ops` and `data` are borrowed until
+ * replaced, or removed by passing NULL. Without it the select phase only
+ * waits for timers and executor workers. */
+void rt_loop_set_io(rt_loop *loop, const rt_io_ops *ops, void *data);
+
 /* ------------------------------------------------------------------------ */
 /* Futures                                                                  */
 /* ------------------------------------------------------------------------ */

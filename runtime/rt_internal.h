@@ -146,6 +146,9 @@ struct rt_loop {
     bool tsq_closed;          /* the loop was closed: refuse new entries */
     int efd;                  /* real mode: eventfd; virtual: -1 */
 
+    const rt_io_ops *io;      /* simulated I/O (rt_loop_set_io), or NULL */
+    void *io_data;            /* its first argument (borrowed) */
+
     rt_loop *next, *prev;     /* the world's list of loops (or zombies) */
 
     /* Debug mode's slow-callback report (rt_loop_set_slow_report). */

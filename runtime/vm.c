@@ -894,7 +894,12 @@ static Value build_class(VM *vm, Function *body, Str *name, Tuple *bases)
     obj_decref(cls->qualname);
     cls->qualname = IS_STR(qn) ? AS_STR(qn) : name;
     obj_incref(cls->qualname);
-    if (!IS_ERR(modname) && IS_STR(modname))
+    /* The body may set __module__ itself (asyncio's exceptions say
+     * 'asyncio.exceptions'); the string lives in the class's dict. */
+    Value ownmod = dict_get_str(ns, vm->n.__module__);
+    if (IS_STR(ownmod))
+        cls->module = AS_STR(ownmod)->data;
+    else if (!IS_ERR(modname) && IS_STR(modname))
         cls->module = AS_STR(modname)->data;
     /* Functions defined in the body learn their class, for super(). */
     int64_t pos = 0;

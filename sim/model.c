@@ -432,6 +432,12 @@ void sim_model_apply(sim_model *m, const sim_index *ix, const rt_event *ev)
             run = *c;
             run.name = ev->name ? ev->name : c->name;
             VEC_REMOVE(m->ready, at);
+            /* The queue runs in FIFO order: cancelled cards ahead of this
+             * one were skipped by the loop, which reports no run for them
+             * (an I/O callback whose reader went away, say). */
+            for (size_t i = at; i-- > 0;)
+                if (m->ready.v[i].cancelled)
+                    VEC_REMOVE(m->ready, i);
         }
         lp->running = run;
         lp->running_card = true;

@@ -669,6 +669,18 @@ static void narrate_event(const sim_timeline *tl, size_t begin, size_t end, size
     case RT_EV_TASK_CREATE: {
         const char *name = e->name ? e->name : "A task";
         sb_sentence(b);
+        bool cleanup = e->func && (strcmp(e->func, "shutdown_asyncgens") == 0 ||
+                                   strcmp(e->func, "shutdown_default_executor") == 0);
+        if (sim_index_internal_task(ix, e->task) && !cleanup) {
+            /* asyncio's own work, e.g. a server accepting a connection. */
+            sb_printf(b, "asyncio starts its own %s() as %s", e->func,
+                      name);
+            if (next && next->kind == RT_EV_HANDLE_SCHEDULE && next->task == e->task)
+                sb_printf(b, ": its first step joins the ready queue.");
+            else
+                sb_printf(b, ".");
+            break;
+        }
         if (sim_index_internal_task(ix, e->task)) {
             /* asyncio's clean-up (a quiet step: see model.h). */
             sb_printf(b, "Clean-up before the loop closes: asyncio runs its own %s() as %s",

@@ -30,7 +30,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 VCLOCK = os.path.join(HERE, "vclock.py")
 
-ALLOWED_MODULES = {"asyncio", "time", "random", "sys", "concurrent.futures"}
+ALLOWED_MODULES = {"asyncio", "time", "random", "sys", "concurrent.futures",
+                   "asyncio.subprocess"}
 ALLOWED_BUILTINS = {
     "print", "len", "range", "str", "repr", "int", "float", "bool", "list",
     "tuple", "dict", "isinstance", "sum", "min", "max", "abs", "round",
@@ -40,6 +41,10 @@ ALLOWED_BUILTINS = {
     "AttributeError", "NameError", "AssertionError", "TimeoutError",
     "RecursionError", "KeyboardInterrupt", "StopAsyncIteration",
     "ExceptionGroup", "OverflowError", "True", "False", "None",
+    # Streams and subprocesses raise these (LANGUAGE.md, asyncio surface).
+    "OSError", "ConnectionError", "ConnectionRefusedError",
+    "ConnectionResetError", "BrokenPipeError", "FileNotFoundError",
+    "ProcessLookupError", "EOFError",
     "staticmethod", "property", "classmethod", "__name__", "__file__",
 }
 ALLOWED_DECORATORS = {"staticmethod", "property", "classmethod"}
@@ -83,7 +88,7 @@ def subset_problems(source, tree):
                 if [a.name for a in node.names] != ["ThreadPoolExecutor"]:
                     problems.append(f"{line}: from concurrent.futures"
                                     " imports only ThreadPoolExecutor")
-            elif node.module != "asyncio":
+            elif node.module not in ("asyncio", "asyncio.subprocess"):
                 problems.append(f"{line}: from {node.module} import")
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for dec in node.decorator_list:

@@ -276,6 +276,139 @@ class ExecutorTests(unittest.TestCase):
         self.assertEqual(status, 0)
 
 
+class StreamTests(unittest.TestCase):
+    """Real loopback sockets under the virtual clock (ports 20900-20909 are
+    the tests' own)."""
+
+    def test_ready_io_does_not_move_the_clock(self):
+        # A timer is armed for 5 s, but the reply is ready at the next
+        # select: it is read at t=0.0, and the clock only moves after.
+        out, err, status = run("""
+            import asyncio
+            async def handle(reader, writer):
+                writer.write(await reader.readline())
+                writer.close()
+            async def main():
+                loop = asyncio.get_running_loop()
+                server = await asyncio.start_server(handle, "127.0.0.1", 20900)
+                reader, writer = await asyncio.open_connection("127.0.0.1", 20900)
+                loop.call_later(5, lambda: None)
+                writer.write(b"ping\\n")
+                print(await reader.readline(), loop.time())
+                await asyncio.sleep(5)
+                print(await reader.read(), loop.time())
+                writer.close()
+                server.close()
+            asyncio.run(main())
+            """)
+        self.assertEqual((status, err), (0, ""))
+        self.assertEqual(lines(out), ["b'ping\\n' 0.0", "b'' 5.0"])
+
+    def test_iterations_are_deterministic(self):
+        # The same counts on every run: a connection takes 4 iterations
+        # and data reaches the peer's reader 2 iterations after the write.
+        source = """
+            import asyncio
+            ticks = 0
+            async def ticker():
+                global ticks
+                while True:
+                    ticks += 1
+                    await asyncio.sleep(0)
+            async def handle(reader, writer):
+                print("handler", ticks)
+                print("got", await reader.readline(), ticks)
+                writer.close()
+            async def main():
+                t = asyncio.create_task(ticker())
+                server = await asyncio.start_server(handle, "127.0.0.1", 20901)
+                before = ticks
+                reader, writer = await asyncio.open_connection("127.0.0.1", 20901)
+                print("connect took", ticks - before)
+                writer.write(b"x\\n")
+                await reader.read()
+                writer.close()
+                server.close()
+                t.cancel()
+            asyncio.run(main())
+            """
+        first = run(source)
+        self.assertEqual(first[2], 0, first[1])
+        self.assertEqual(lines(first[0]),
+                         ["handler 8", "connect took 4", "got b'x\\n' 10"])
+        for _ in range(3):
+            self.assertEqual(run(source), first)
+
+    def test_connection_refused(self):
+        out, err, status = run("""
+            import asyncio
+            asyncio.run(asyncio.open_connection("127.0.0.1", 20902))
+            """)
+        self.assertEqual(status, 1)
+        self.assertEqual(lines(err)[-1], "ConnectionRefusedError: [Errno 111]"
+                         " Connect call failed ('127.0.0.1', 20902)")
+
+
+class SubprocessTests(unittest.TestCase):
+    def test_sleep_exits_at_its_virtual_time(self):
+        out, err, status = run("""
+            import asyncio
+            async def main():
+                loop = asyncio.get_running_loop()
+                proc = await asyncio.create_subprocess_exec("sleep", "2.5")
+                print(await proc.wait(), loop.time())
+                proc = await asyncio.create_subprocess_exec("sleep", "30")
+                await asyncio.sleep(1)
+                proc.kill()
+                print(await proc.wait(), loop.time())
+            asyncio.run(main())
+            """)
+        self.assertEqual((status, err), (0, ""))
+        self.assertEqual(lines(out), ["0 2.5", "-9 3.5"])
+
+    def test_program_output_and_status(self):
+        out, err, status = run("""
+            import asyncio
+            PIPE = asyncio.subprocess.PIPE
+            async def main():
+                proc = await asyncio.create_subprocess_exec("echo", "a", "b", stdout=PIPE)
+                print(await proc.communicate(), proc.returncode)
+                proc = await asyncio.create_subprocess_exec("cat", stdin=PIPE, stdout=PIPE)
+                print(await proc.communicate(b"copied"), proc.returncode)
+                proc = await asyncio.create_subprocess_exec("false")
+                print(await proc.wait())
+            asyncio.run(main())
+            """)
+        self.assertEqual((status, err), (0, ""))
+        self.assertEqual(lines(out), ["(b'a b\\n', None) 0",
+                                      "(b'copied', None) 0", "1"])
+
+    def test_cat_left_waiting_is_a_deadlock(self):
+        out, err, status = run("""
+            import asyncio
+            async def main():
+                proc = await asyncio.create_subprocess_exec(
+                    "cat", stdin=asyncio.subprocess.PIPE)
+                await proc.wait()
+            asyncio.run(main())
+            """)
+        self.assertEqual(status, 3)
+        self.assertEqual(lines(err)[-1], "Deadlock: 1 task waiting forever")
+
+    def test_no_placeholder_outlives_the_run(self):
+        # A `sleep 100` never waited for is killed at exit: no stray sleep.
+        out, err, status = run("""
+            import asyncio, sys
+            async def main():
+                proc = await asyncio.create_subprocess_exec("sleep", "100")
+                print(proc.pid)
+            asyncio.run(main())
+            """)
+        self.assertEqual(status, 0, err)
+        pid = int(out)
+        self.assertFalse(os.path.exists(f"/proc/{pid}"))
+
+
 class DeadlockTests(unittest.TestCase):
     def test_report_and_status(self):
         out, err, status = run("""

@@ -26,6 +26,19 @@ reproduce byte for byte, so every rule below is also a rule of the C runtime:
   worker that finishes takes the next queued job while still holding the
   baton.
 * os.cpu_count() returns 4 and random is seeded with 0.
+* Streams and subprocesses use real loopback sockets and real processes,
+  made deterministic (see "Real I/O" below): every socket operation waits,
+  for real, until its effect is visible on the other side (data in the
+  peer's buffer, a connection in the listener's queue, a FIN or a RST
+  received), a program is started and, unless it is `sleep` or `cat`,
+  waited for until it has exited, and a signal waits until the process is
+  dead. The selector then polls the real file descriptors before it moves
+  the clock: ready I/O means select() returns at once. `sleep N` runs as a
+  real placeholder that the harness ends at virtual time start + N,
+  reporting exit status 0; children are watched by a virtual child watcher
+  that reports an exit at the first select after it (in order of exit
+  time, then pid), with the same call_soon_threadsafe as CPython's default
+  ThreadedChildWatcher.
 
 Nothing here copies asyncio: the loop is CPython's own selector event loop,
 given a selector that moves the virtual clock instead of sleeping. A few
@@ -36,23 +49,36 @@ deterministic; they are described under "Determinism" below.
 import asyncio
 import asyncio.taskgroups
 import asyncio.tasks
+import asyncio.unix_events
 import builtins
+import fcntl
 import concurrent.futures
 import concurrent.futures.thread
 import heapq
 import importlib.machinery
+import io
 import itertools
 import math
 import operator
 import os
 import random
 import selectors
+import select
 import signal
+import socket
+import struct
+import subprocess
 import sys
+import termios
 import threading
 import time
 import types
 import weakref
+
+# The real clock and sleep, for the harness's own waits on real I/O (the
+# scenario's time functions are replaced by the virtual clock).
+_real_monotonic = time.monotonic
+_real_sleep = time.sleep
 
 # The deadlock report's exit status, as loopscope's headless runs use it.
 DEADLOCK_STATUS = 3
@@ -96,6 +122,7 @@ class World:
         # alive longer than CPython would).
         self.task_order = weakref.WeakKeyDictionary()
         self._task_seq = itertools.count()
+        self.io = RealIO(self)   # real sockets and child processes
 
     # -- time functions -----------------------------------------------------
 
@@ -164,20 +191,33 @@ class World:
     def select(self, loop, timeout):
         """What the loop's selector does before polling for real.
 
-        timeout 0 leaves the clock alone. Otherwise, moves towards now +
-        timeout (no end for None), running due workers in order, and returns
-        as soon as one of them scheduled a callback on `loop`
-        (call_soon_threadsafe). With no end and no worker left to wake, the
-        program is deadlocked and this function does not return."""
-        if timeout is not None and timeout <= 0:
-            return
+        timeout 0 leaves the clock alone, and so does real I/O that is
+        ready now. Otherwise, moves towards now + timeout (no end for None),
+        running due workers in order, and returns as soon as one of them
+        scheduled a callback on `loop` (call_soon_threadsafe), or stops at
+        the exit time of a `sleep N` child if that comes first (a worker
+        waking at the same instant runs first). With no end and nothing
+        left to wait for, the program is deadlocked and this function does
+        not return. Last, children whose exit is due are reported."""
+        if (timeout is None or timeout > 0) and not self.io.ready(loop):
+            self._wait(loop, timeout)
+        self.io.report_exits(loop)
+
+    def _wait(self, loop, timeout):
         start = self.now
         target = math.inf if timeout is None else start + timeout
-        while self.sleepers and self.next_wake() <= target:
-            before = loop._vc_wakeups
-            self.run_next_sleeper()
-            if loop._vc_wakeups != before:
+        while True:
+            due = self.io.next_exit(loop)
+            if self.sleepers and self.next_wake() <= min(target, due):
+                before = loop._vc_wakeups
+                self.run_next_sleeper()
+                if loop._vc_wakeups != before:
+                    return
+                continue
+            if due <= target and due != math.inf:
+                self.now = due
                 return
+            break
         if timeout is None:
             self.deadlock(loop)
         self.now = start + timeout
@@ -205,6 +245,7 @@ class World:
             self.run_next_sleeper()
         for pool in list(self.pools):
             pool._stop_idle_workers()
+        self.io.drain()
 
     # -- tasks --------------------------------------------------------------
 
@@ -233,6 +274,492 @@ class World:
         sys.stderr.write("\n".join(lines) + "\n")
         sys.stderr.flush()
         os._exit(DEADLOCK_STATUS)
+
+
+# ---------------------------------------------------------------------------
+# Real I/O: loopback sockets and child processes, made deterministic.
+#
+# CPython's loop learns about I/O from select(), and on a real machine what
+# select() sees depends on when the kernel (or a child process) got round
+# to it. The harness removes that race by waiting, for real and briefly,
+# right after each operation until its effect is visible, so that the state
+# of the real world at every select() is exactly the one of loopscope's
+# simulated kernel (runtime/prelude_streams.py):
+#   * send: the bytes are in the peer's receive buffer (FIONREAD);
+#   * connect: the connection is established (or refused) and sits in the
+#     listener's accept queue (TCP_INFO);
+#   * shutdown(SHUT_WR) and close: the peer got the FIN, or the RST that
+#     unread data causes (the peer's TCP state);
+#   * a program starts and, unless it is `sleep N` or `cat`, runs to its
+#     end before the caller goes on; a signal waits until the process is
+#     dead; `cat` has copied what it was given and waits for more, or has
+#     exited once its stdin is closed.
+# `sleep N` runs as a real `sleep 100000` that the harness kills at virtual
+# time start + N, reporting status 0 (a kill or terminate by the scenario
+# reports the real status). A virtual child watcher reports every exit at
+# the first select after it, with ThreadedChildWatcher's
+# call_soon_threadsafe(callback, pid, returncode, *args).
+# ---------------------------------------------------------------------------
+
+_TCP_ESTABLISHED = 1
+_TCP_SYN_SENT = 2
+_TCP_FIN_WAIT1 = 4
+_TCP_FIN_WAIT2 = 5
+_TCP_CLOSE = 7
+_SLEEP_PLACEHOLDER = "100000"
+
+
+def _tcp_info(sock):
+    return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+
+
+def _tcp_state(sock):
+    """The TCP state of a socket (tcpi_state), without side effects."""
+    return _tcp_info(sock)[0]
+
+
+def _accept_queue(sock):
+    """How many connections wait in a listening socket's accept queue
+    (Linux reports it as tcpi_unacked for listeners)."""
+    return struct.unpack_from("I", _tcp_info(sock), 24)[0]
+
+
+def _unread(fd):
+    """Bytes waiting in a socket's receive buffer or in a pipe."""
+    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD,
+                                          b"\0\0\0\0"))[0]
+
+
+def _wait_real(condition, what, limit=10.0):
+    """Waits, in real time, until condition() holds; a harness failure
+    (status 4) if that takes more than `limit` seconds."""
+    deadline = _real_monotonic() + limit
+    while not condition():
+        if _real_monotonic() > deadline:
+            _fail(f"{what} did not happen within {limit} s of real time")
+        _real_sleep(0.0002)
+
+
+def _sleep_seconds(text):
+    """A `sleep` operand as coreutils reads it (a number with an optional
+    s, m, h or d suffix), or None when it is not one."""
+    scale = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    factor = 1
+    if text and text[-1] in scale:
+        factor = scale[text[-1]]
+        text = text[:-1]
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if value < 0 or value != value:
+        return None
+    return value * factor
+
+
+def _is_inet(sock):
+    return sock.family == socket.AF_INET and sock.type == socket.SOCK_STREAM
+
+
+class _Child:
+    """A child process started by asyncio, as the harness sees it."""
+
+    def __init__(self, popen, kind, exit_at):
+        self.popen = popen       # the subprocess.Popen
+        self.kind = kind         # "instant", "sleep" or "cat"
+        self.exit_at = exit_at   # sleep: virtual time of its natural exit
+        self.exited_at = None    # virtual time it exited, once it did
+        self.natural = False     # ended by the harness at exit_at
+        self.watch = None        # (loop, callback, args) of the watcher
+        self.reported = False
+
+    def exit_time(self):
+        return self.exited_at if self.exited_at is not None else self.exit_at
+
+    def really_exited(self):
+        """True once the process is dead (it may not be reaped yet)."""
+        if self.popen.returncode is not None:
+            return True
+        try:
+            info = os.waitid(os.P_PID, self.popen.pid,
+                             os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return True
+        return info is not None
+
+    def wait_dead(self, what):
+        _wait_real(self.really_exited, what)
+
+
+class RealIO:
+    """The real sockets and child processes of the run, and the waits that
+    make them deterministic (see above)."""
+
+    def __init__(self, world):
+        self.world = world
+        # Connected sockets by (local address, remote address), weakly, so
+        # that the harness never keeps a socket open that CPython would
+        # have collected; addresses of connections closed here.
+        self.conns = weakref.WeakValueDictionary()
+        self.closed = set()
+        self.listeners = weakref.WeakValueDictionary()
+        self.children = []
+
+    # -- sockets ------------------------------------------------------------
+
+    def note_conn(self, sock):
+        try:
+            self.conns[(sock.getsockname(), sock.getpeername())] = sock
+        except OSError:
+            pass
+
+    def peer(self, sock):
+        """The other end of a connected socket when it is in this process
+        and open (else None), and whether it was here and is closed."""
+        try:
+            key = (sock.getpeername(), sock.getsockname())
+        except OSError:
+            return None, False
+        other = self.conns.get(key)
+        if other is not None and other.fileno() != -1:
+            return other, False
+        return None, key in self.closed
+
+    def listener_for(self, address):
+        host, port = address[:2]
+        for name in ((host, port), ("0.0.0.0", port)):
+            sock = self.listeners.get(name)
+            if sock is not None and sock.fileno() != -1:
+                return sock
+        return None
+
+    def peer_got_fin(self, peer):
+        return (peer.fileno() == -1 or _tcp_state(peer) not in
+                (_TCP_ESTABLISHED, _TCP_FIN_WAIT1, _TCP_FIN_WAIT2))
+
+    # -- child processes ----------------------------------------------------
+
+    def plan(self, args, shell, stdin):
+        """What to really run for a program, and how the harness treats it:
+        (kind, real args, seconds for sleep). cat waits for its input only
+        when its stdin is a pipe from the loop."""
+        if shell:
+            words = args.split() if isinstance(args, str) else []
+        else:
+            words = list(args)
+        words = [w.decode() if isinstance(w, bytes) else w for w in words]
+        if not words or not all(isinstance(w, str) for w in words):
+            return "instant", args, None
+        name = os.path.basename(words[0])
+        if name == "sleep" and len(words) > 1:
+            seconds = [_sleep_seconds(w) for w in words[1:]]
+            if None not in seconds:
+                real = ("exec sleep " + _SLEEP_PLACEHOLDER if shell else
+                        [words[0], _SLEEP_PLACEHOLDER])
+                return "sleep", real, sum(seconds)
+        if (name == "cat" and stdin == subprocess.PIPE and
+                all(w == "-" for w in words[1:])):
+            return "cat", args, None
+        return "instant", args, None
+
+    def spawned(self, popen, kind, seconds):
+        child = _Child(popen, kind, None)
+        self.children.append(child)
+        if kind == "sleep":
+            child.exit_at = self.world.now + seconds
+        elif kind == "instant":
+            child.wait_dead(f"the end of {popen.args!r}")
+            child.exited_at = self.world.now
+        return child
+
+    def child_of(self, popen):
+        for child in self.children:
+            if child.popen is popen:
+                return child
+        return None
+
+    def child_by_stdin(self, pipe):
+        if pipe is None:
+            return None
+        for child in self.children:
+            if child.popen.stdin is pipe:
+                return child
+        return None
+
+    def signalled(self, child):
+        """A signal went to a child still alive in the model: wait until it
+        is dead; it exited now."""
+        if child.exited_at is not None:
+            return
+        child.wait_dead(f"the death of process {child.popen.pid}")
+        child.exited_at = self.world.now
+        child.exit_at = None
+
+    def settle_cat(self, child):
+        """cat copies what it read before it reads again: wait until its
+        stdin is empty and it is blocked reading (or dead)."""
+        if child.kind != "cat" or child.exited_at is not None:
+            return
+        stdin = child.popen.stdin
+
+        def idle():
+            if child.really_exited():
+                return True
+            if not stdin.closed and _unread(stdin.fileno()) != 0:
+                return False
+            try:
+                with open(f"/proc/{child.popen.pid}/wchan") as f:
+                    wchan = f.read()
+            except OSError:
+                return True
+            return "pipe_read" in wchan or "pipe_wait" in wchan
+
+        _wait_real(idle, f"cat (pid {child.popen.pid}) to copy its input")
+
+    def stdin_closed(self, child):
+        """cat ends when its stdin is closed."""
+        if child.kind == "cat" and child.exited_at is None:
+            child.wait_dead(f"the end of cat (pid {child.popen.pid})")
+            child.exited_at = self.world.now
+
+    def _due(self, loop):
+        now = self.world.now
+        due = [c for c in self.children
+               if c.watch is not None and c.watch[0] is loop and
+               not c.reported and
+               (c.exited_at is not None or
+                (c.exit_at is not None and c.exit_at <= now))]
+        due.sort(key=lambda c: (c.exit_time(), c.popen.pid))
+        return due
+
+    def next_exit(self, loop):
+        """The virtual time of the next `sleep N` exit watched by loop."""
+        times = [c.exit_at for c in self.children
+                 if c.watch is not None and c.watch[0] is loop and
+                 c.exited_at is None and c.exit_at is not None]
+        return min(times) if times else math.inf
+
+    def ready(self, loop):
+        """Whether select() would return something now: a child exit to
+        report, or a registered file descriptor ready (polled for real,
+        without touching the selector's own epoll state)."""
+        if self._due(loop):
+            return True
+        selector = loop._selector
+        if selector is None:
+            return False
+        poller = select.poll()
+        skip = loop._ssock.fileno() if loop._ssock is not None else -1
+        count = 0
+        for key in selector.get_map().values():
+            if key.fd == skip:
+                continue
+            mask = 0
+            if key.events & selectors.EVENT_READ:
+                mask |= select.POLLIN
+            if key.events & selectors.EVENT_WRITE:
+                mask |= select.POLLOUT
+            poller.register(key.fd, mask)
+            count += 1
+        return count > 0 and bool(poller.poll(0))
+
+    def report_exits(self, loop):
+        """Ends the `sleep N` placeholders whose time has come, then hands
+        every exit due to the watcher's callback, in order of exit time and
+        pid, as ThreadedChildWatcher's threads would."""
+        for child in self._due(loop):
+            pid = child.popen.pid
+            if child.exited_at is None:
+                os.kill(pid, signal.SIGKILL)
+                child.wait_dead(f"the end of sleep (pid {pid})")
+                child.exited_at = child.exit_at
+                child.natural = True
+            try:
+                _, status = os.waitpid(pid, 0)
+                returncode = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:
+                returncode = child.popen.returncode
+                if returncode is None:
+                    returncode = 255
+            if child.natural:
+                returncode = 0
+            child.reported = True
+            wloop, callback, args = child.watch
+            wloop.call_soon_threadsafe(callback, pid, returncode, *args)
+
+    def drain(self):
+        """At exit: no placeholder is left running."""
+        for child in self.children:
+            if child.kind == "sleep" and not child.really_exited():
+                try:
+                    os.kill(child.popen.pid, signal.SIGKILL)
+                    os.waitpid(child.popen.pid, 0)
+                except OSError:
+                    pass
+
+
+class VirtualChildWatcher(asyncio.AbstractChildWatcher):
+    """The child watcher of the virtual world: add_child_handler only
+    records the callback; RealIO.report_exits calls it."""
+
+    def __init__(self, world):
+        self._world = world
+
+    def add_child_handler(self, pid, callback, *args):
+        loop = asyncio.get_running_loop()
+        for child in self._world.io.children:
+            if child.popen.pid == pid:
+                child.watch = (loop, callback, args)
+
+    def remove_child_handler(self, pid):
+        return True
+
+    def attach_loop(self, loop):
+        pass
+
+    def close(self):
+        pass
+
+    def is_active(self):
+        return True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, exc_traceback):
+        pass
+
+
+def _install_real_io(world):
+    """Wraps the socket, Popen and pipe-transport operations whose effects
+    the harness waits for (see "Real I/O" above)."""
+    io = world.io
+    sock_class = socket.socket
+    original = {name: getattr(sock_class, name) for name in
+                ("connect", "accept", "send", "sendall", "shutdown", "close",
+                 "listen")}
+
+    def connect(sock, address):
+        if not _is_inet(sock) or sock.gettimeout() != 0.0:
+            return original["connect"](sock, address)
+        listener = io.listener_for(address)
+        before = _accept_queue(listener) if listener is not None else 0
+        try:
+            return original["connect"](sock, address)
+        except BlockingIOError:
+            _wait_real(lambda: _tcp_state(sock) != _TCP_SYN_SENT,
+                       f"a connection to {address!r}")
+            if _tcp_state(sock) == _TCP_ESTABLISHED:
+                io.note_conn(sock)
+                if listener is not None:
+                    _wait_real(lambda: _accept_queue(listener) > before,
+                               f"a connection queued at {address!r}")
+            raise
+
+    def accept(sock):
+        conn, address = original["accept"](sock)
+        if _is_inet(conn):
+            io.note_conn(conn)
+        return conn, address
+
+    def send_with(name):
+        def send(sock, data, *args):
+            if not _is_inet(sock):
+                return original[name](sock, data, *args)
+            peer, gone = io.peer(sock)
+            before = _unread(peer.fileno()) if peer is not None else 0
+            n = original[name](sock, data, *args)
+            sent = len(data) if n is None else n
+            if peer is not None:
+                _wait_real(lambda: _unread(peer.fileno()) >= before + sent,
+                           "data reaching the peer")
+            elif gone:
+                _wait_real(lambda: _tcp_state(sock) == _TCP_CLOSE,
+                           "the reset of a connection to a closed socket")
+            return n
+        return send
+
+    def shutdown(sock, how):
+        peer = io.peer(sock)[0] if _is_inet(sock) else None
+        original["shutdown"](sock, how)
+        if peer is not None and how in (socket.SHUT_WR, socket.SHUT_RDWR):
+            _wait_real(lambda: io.peer_got_fin(peer), "a FIN reaching the peer")
+
+    def close(sock):
+        peer = None
+        if _is_inet(sock) and sock.fileno() != -1:
+            peer = io.peer(sock)[0]
+            try:
+                io.closed.add((sock.getsockname(), sock.getpeername()))
+            except OSError:
+                pass
+        original["close"](sock)
+        if peer is not None:
+            _wait_real(lambda: io.peer_got_fin(peer),
+                       "a FIN or a reset reaching the peer")
+
+    def listen(sock, *args):
+        original["listen"](sock, *args)
+        if _is_inet(sock):
+            io.listeners[sock.getsockname()] = sock
+
+    sock_class.connect = connect
+    sock_class.accept = accept
+    sock_class.send = send_with("send")
+    sock_class.sendall = send_with("sendall")
+    sock_class.shutdown = shutdown
+    sock_class.close = close
+    sock_class.listen = listen
+
+    unix = asyncio.unix_events
+    start = unix._UnixSubprocessTransport._start
+
+    def _start(self, args, shell, stdin, stdout, stderr, bufsize, **kwargs):
+        kind, real_args, seconds = io.plan(args, shell, stdin)
+        start(self, real_args, shell, stdin, stdout, stderr, bufsize,
+              **kwargs)
+        io.spawned(self._proc, kind, seconds)
+
+    unix._UnixSubprocessTransport._start = _start
+
+    send_signal = subprocess.Popen.send_signal
+
+    def popen_send_signal(popen, sig):
+        send_signal(popen, sig)
+        child = io.child_of(popen)
+        if child is not None:
+            io.signalled(child)
+
+    subprocess.Popen.send_signal = popen_send_signal
+
+    pipe_class = unix._UnixWritePipeTransport
+    pipe_write = pipe_class.write
+    pipe_write_ready = pipe_class._write_ready
+    pipe_lost = pipe_class._call_connection_lost
+
+    def write(self, data):
+        child = io.child_by_stdin(self._pipe)
+        pipe_write(self, data)
+        if child is not None:
+            io.settle_cat(child)
+
+    def _write_ready(self):
+        child = io.child_by_stdin(self._pipe)
+        pipe_write_ready(self)
+        if child is not None:
+            io.settle_cat(child)
+
+    def _call_connection_lost(self, exc):
+        child = io.child_by_stdin(self._pipe)
+        try:
+            pipe_lost(self, exc)
+        finally:
+            if child is not None:
+                io.stdin_closed(child)
+
+    pipe_class.write = write
+    pipe_class._write_ready = _write_ready
+    pipe_class._call_connection_lost = _call_connection_lost
 
 
 # ---------------------------------------------------------------------------
@@ -523,11 +1050,17 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
 
 
 class VirtualEventLoopPolicy(asyncio.DefaultEventLoopPolicy):
-    """The default policy, making VirtualEventLoops."""
+    """The default policy, making VirtualEventLoops, with the virtual child
+    watcher."""
 
     def __init__(self, world):
         super().__init__()
+        self._vc_world = world
         self._loop_factory = lambda: VirtualEventLoop(world)
+
+    def _init_watcher(self):
+        if self._watcher is None:
+            self._watcher = VirtualChildWatcher(self._vc_world)
 
 
 # ---------------------------------------------------------------------------
@@ -654,6 +1187,20 @@ def install(world):
     asyncio.tasks.as_completed = asyncio.as_completed = _ordered_as_completed
     asyncio.taskgroups.TaskGroup.__init__ = _ordered_taskgroup_init
     asyncio.set_event_loop_policy(VirtualEventLoopPolicy(world))
+    _install_real_io(world)
+    # Unbuffered standard streams (as with PYTHONUNBUFFERED=1): what a child
+    # that inherits them writes then lands after everything printed before,
+    # whatever the environment says about buffering.
+    sys.stdout = _unbuffered(sys.stdout, 1)
+    sys.stderr = _unbuffered(sys.stderr, 2)
+
+
+def _unbuffered(stream, fd):
+    """A text stream on `fd` that writes every piece at once."""
+    stream.flush()
+    raw = io.FileIO(fd, "w", closefd=False)
+    return io.TextIOWrapper(raw, encoding=stream.encoding,
+                            errors=stream.errors, write_through=True)
 
 
 def _strip_harness_frames(exc, seen=None):
