@@ -3164,9 +3164,13 @@ static void report_task(rt_task *t, void *data)
             fprintf(vm->err, " for task %s", rt_task_name((rt_task *)w, nb));
         } else {
             FutureObj *fo = (FutureObj *)w;
-            fprintf(vm->err, " for a %s", rt_future_role_name(w->role));
-            if (fo->label)
-                fprintf(vm->err, " (%s)", fo->label->data);
+            const char *role = rt_future_role_name(w->role);
+            if (fo->label && strncmp(fo->label->data, role, strlen(role)) == 0)
+                fprintf(vm->err, " for %s", fo->label->data); /* gather() */
+            else if (fo->label)
+                fprintf(vm->err, " for a %s (%s)", role, fo->label->data);
+            else
+                fprintf(vm->err, " for a %s", role);
             fputs(" that nothing will complete", vm->err);
         }
     }

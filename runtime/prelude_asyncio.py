@@ -596,6 +596,7 @@ class Lock(_ContextManagerMixin):
     def __init__(self):
         self._waiters = None
         self._locked = False
+        self._owner = None  # loopscope: who holds it, for waiters' labels
 
     def __repr__(self):
         extra = 'locked' if self._locked else 'unlocked'
@@ -606,10 +607,23 @@ class Lock(_ContextManagerMixin):
     def locked(self):
         return self._locked
 
+    def _waiter(self):
+        # The waiter says who holds the lock (not in CPython, which does not
+        # know): the window and the deadlock report show it.
+        label = self._fut_label
+        if self._owner is not None:
+            label = f'{label}, held by {self._owner}'
+        return _future(self._get_loop(), self._fut_role, label)
+
+    def _take(self):
+        self._locked = True
+        task = current_task()
+        self._owner = task.get_name() if task is not None else None
+
     async def acquire(self):
         if (not self._locked and (self._waiters is None or
                                   all(w.cancelled() for w in self._waiters))):
-            self._locked = True
+            self._take()
             return True
         if self._waiters is None:
             self._waiters = []
@@ -624,12 +638,13 @@ class Lock(_ContextManagerMixin):
             if not self._locked:
                 self._wake_up_first()
             raise
-        self._locked = True
+        self._take()
         return True
 
     def release(self):
         if self._locked:
             self._locked = False
+            self._owner = None
             self._wake_up_first()
         else:
             raise RuntimeError('Lock is not acquired.')

@@ -3,7 +3,7 @@
 Two tasks each hold one lock and wait for the other's. Nothing is ready and
 no timer is armed, so plain python3 would hang here forever; the simulator
 stops instead and reports the deadlock, naming every waiting task (exit 3).
-Watch the waiting panel: two arrows that point at each other.
+Watch the waiting panel: each task waits for a lock the other one holds.
 Ask the class: which single change to the order of the locks removes the deadlock?
 """
 import asyncio

@@ -777,10 +777,18 @@ static void narrate_event(const sim_timeline *tl, size_t begin, size_t end, size
             sb_printf(b, "%s awaits %s: it waits until all of them are done.", who,
                       what ? what : "gather()");
             break;
-        case RT_ROLE_LOCK:
-            sb_printf(b, "%s awaits %s: the lock is taken, so it waits in the lock's queue "
-                         "until it is released.", who, what ? what : "the lock");
+        case RT_ROLE_LOCK: {
+            /* The label may name the holder: "Lock.acquire(), held by Task-3". */
+            const char *held = what ? strstr(what, ", held by ") : NULL;
+            if (held)
+                sb_printf(b, "%s awaits %.*s: %s holds the lock, so %s waits in the lock's "
+                             "queue until it is released.", who, (int)(held - what), what,
+                          held + 10, who);
+            else
+                sb_printf(b, "%s awaits %s: the lock is taken, so it waits in the lock's "
+                             "queue until it is released.", who, what ? what : "the lock");
             break;
+        }
         case RT_ROLE_SEMAPHORE:
             sb_printf(b, "%s awaits %s: no place is free, so it waits until another task "
                          "releases one.", who, what ? what : "the semaphore");

@@ -617,7 +617,7 @@ static void test_19_deadlock(void **state)
 {
     (void)state;
     lesson *l = open_lesson("19_deadlock");
-    size_t s = step_saying(l, 1, "Task-3 awaits Lock.acquire(): the lock is taken");
+    size_t s = step_saying(l, 1, "Task-3 awaits Lock.acquire(): Task-2 holds the lock");
     s = step_headed(l, s, RT_EV_LOOP_DEADLOCK, 0);
     assert_contains(narration(l, s), "Deadlock: nothing is ready");
     assert_true(l->m.loop.deadlock);
