@@ -884,16 +884,26 @@ static void numcache_set(rt_trace_numcache *c, uint64_t v)
 static inline __attribute__((always_inline)) char *
 fast_uint_cached(char *p, rt_trace_numcache *c, uint64_t v)
 {
-    if (v == c->v + 1 && c->len && c->s[c->len - 1] != '9') {
-        c->s[c->len - 1]++; /* the next id: the usual case */
-        c->v = v;
-    } else if (v != c->v || !c->len) {
+    /* The next id, the usual case, increments its last digit after the
+     * copy, in the copy and in the cache: a byte written just before a
+     * 16-byte read of the same bytes would stall the read (no store
+     * forwarding), as measured. */
+    size_t len = c->len;
+    char digit = len ? c->s[len - 1] : 0;
+    bool next = v == c->v + 1 && len && digit != '9';
+    if (!next && (v != c->v || !len)) {
         numcache_set(c, v);
+        len = c->len;
     }
     memcpy(p, c->s, 16); /* fixed size: the room is there */
-    if (c->len > 16)
+    if (len > 16)
         memcpy(p + 16, c->s + 16, sizeof c->s - 16);
-    return p + c->len;
+    if (next) {
+        p[len - 1] = (char)(digit + 1);
+        c->s[len - 1] = (char)(digit + 1);
+        c->v = v;
+    }
+    return p + len;
 }
 
 static inline char *fast_int(char *p, int64_t v)
@@ -1047,19 +1057,26 @@ fast_prefix(rt_trace_writer *w, char *p, const rt_event *ev)
 {
     uint64_t tbits;
     memcpy(&tbits, &ev->t, sizeof tbits);
-    char *last = w->prefix + 6 + w->prefix_digits; /* N's last digit */
-    if (ev->seq == w->prefix_seq + 1 && tbits == w->prefix_t && *last != '9' &&
-        w->prefix_len) {
-        ++*last; /* the usual case */
-        w->prefix_seq = ev->seq;
-    } else {
+    size_t last = 6 + (size_t)w->prefix_digits; /* N's last digit */
+    char digit = w->prefix[last];
+    size_t len = w->prefix_len;
+    bool next = ev->seq == w->prefix_seq + 1 && tbits == w->prefix_t && digit != '9' && len;
+    if (!next) {
         prefix_set(w, ev, tbits);
+        len = w->prefix_len;
     }
-    /* Fixed-size copies (the room is there): one for the usual length. */
+    /* Fixed-size copies (the room is there): one for the usual length.
+     * The usual case increments N after the copy, in both (see
+     * fast_uint_cached). */
     memcpy(p, w->prefix, 32);
-    if (w->prefix_len > 32)
+    if (len > 32)
         memcpy(p + 32, w->prefix + 32, sizeof w->prefix - 32);
-    return p + w->prefix_len;
+    if (next) {
+        p[last] = (char)(digit + 1);
+        w->prefix[last] = (char)(digit + 1);
+        w->prefix_seq = ev->seq;
+    }
+    return p + len;
 }
 
 /* The keys of ev after `ev`, for a key set `keys` that the callers below
