@@ -108,7 +108,8 @@ static void portable_init(portable *p, const char *path)
  * when s does not contain it (or when out of memory: s is then kept). */
 static char *cut_dir(const portable *p, const char *s)
 {
-    if (!strstr(s, p->dir))
+    /* Most strings have no '/' at all: strchr tells that fastest. */
+    if (!strchr(s, '/') || !strstr(s, p->dir))
         return NULL;
     char *out = rt_malloc(strlen(s) + 1);
     if (!out)
