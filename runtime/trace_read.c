@@ -1346,8 +1346,11 @@ int rt_trace_compare(const rt_trace *expected, const rt_trace *actual, FILE *rep
         if (report) {
             fprintf(report, "the headers differ:\n");
             if (a->version != b->version)
-                fprintf(report, "  version: %d (golden) vs %d (this run)\n", a->version,
-                        b->version);
+                fprintf(report,
+                        "  version: %d (golden) vs %d (this run): the golden trace was "
+                        "recorded in another format version; record it again with this "
+                        "loopscope (tools/update-golden)\n",
+                        a->version, b->version);
             if (strcmp(a->scenario, b->scenario) != 0)
                 fprintf(report, "  scenario: %s (golden) vs %s (this run)\n", a->scenario,
                         b->scenario);
