@@ -1188,7 +1188,8 @@ static void write_event_fast(rt_trace_writer *w, const rt_event *ev, uint32_t om
  * reference). `{"seq":N,"t":T` is a copy, the kind a fixed template, the
  * ids cached text. Returns false when ev is not such an event: the
  * general way then writes it. */
-static inline bool write_step_fast(rt_trace_writer *w, const rt_event *ev)
+static inline __attribute__((always_inline)) bool write_step_fast(rt_trace_writer *w,
+                                                            const rt_event *ev)
 {
     bool step = ev->kind == RT_EV_TASK_STEP;
     if (!step && ev->kind != RT_EV_TASK_SUSPEND)
