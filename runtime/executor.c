@@ -32,13 +32,13 @@
 #include "rt_internal.h"
 
 /* The worker the calling thread is (NULL on the loop thread), and the job
- * it is running. Set by the worker thread itself, read only by it. */
-static _Thread_local rt__worker *tls_worker;
+ * it is running. Set by the worker thread itself, read only by it. The
+ * worker is visible to the other files through rt__current_worker (an
+ * inline read: rt_world_emit asks for every event). */
+_Thread_local rt__worker *rt__tls_worker;
 static _Thread_local rt_job *tls_job;
 
-/* Who the calling thread is. */
-rt__worker *rt__current_worker(void) { return tls_worker; }
-bool rt__on_worker(void) { return tls_worker != NULL; }
+bool rt__on_worker(void) { return rt__tls_worker != NULL; }
 rt_job *rt_job_current(void) { return tls_job; }
 
 /* Accessors: see rt.h. A queued job has no worker yet (-1). */
@@ -53,7 +53,7 @@ uint64_t rt_executor_id(const rt_executor *ex) { return ex->id; }
 /* The baton slot of the calling thread. */
 static rt__thread *my_slot(rt_world *w)
 {
-    return tls_worker ? &tls_worker->slot : &w->home;
+    return rt__tls_worker ? &rt__tls_worker->slot : &w->home;
 }
 
 /* The worker's thread name as Python's threading module gives it
@@ -207,12 +207,12 @@ static void *worker_main(void *arg)
     char name[16];
     thread_name(me, name, sizeof name);
     pthread_setname_np(pthread_self(), name);
-    tls_worker = me;
+    rt__tls_worker = me;
     if (me->ex->w->mode == RT_CLOCK_VIRTUAL)
         worker_virtual(me);
     else
         worker_real(me);
-    tls_worker = NULL;
+    rt__tls_worker = NULL;
     return NULL;
 }
 
@@ -377,7 +377,7 @@ int rt_executor_submit(rt_executor *ex, rt_job_fn fn, void *data,
             pthread_cond_signal(&wk->slot.cv);
         }
         pthread_mutex_unlock(&w->mu);
-        if (w->mode == RT_CLOCK_VIRTUAL && !tls_worker)
+        if (w->mode == RT_CLOCK_VIRTUAL && !rt__tls_worker)
             rt__world_drain_all(w);
     }
     if (out)
@@ -464,7 +464,7 @@ static size_t busy_jobs(rt_executor *ex)
 int rt_executor_shutdown(rt_executor *ex, bool wait)
 {
     rt_world *w = ex->w;
-    if (wait && tls_worker)
+    if (wait && rt__tls_worker)
         return RT_EINVAL;
     if (!ex->shutdown) {
         pthread_mutex_lock(&w->mu);

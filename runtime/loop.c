@@ -118,9 +118,10 @@ static rt_task *handle_task(const rt_handle *h)
     return NULL;
 }
 
-/* The `task` and `name` of handle events: a task's name for its steps and
- * wake-ups; otherwise the host's NAME of the callable (the target, or the
- * argument of a done callback, whose target is the future). */
+/* The `task` and `name` of handle events: the task a step or wake-up is
+ * for (named by its id alone: its name is in task.create); otherwise the
+ * host's NAME of the callable (the target, or the argument of a done
+ * callback, whose target is the future). */
 static void handle_event_fields(rt_loop *loop, const rt_handle *h,
                                 rt_event *ev, char *name, size_t size)
 {
@@ -130,7 +131,6 @@ static void handle_event_fields(rt_loop *loop, const rt_handle *h,
     ev->kind2 = h->kind;
     if (t) {
         ev->task = t->fut.id;
-        ev->name = rt_task_name(t, name);
         return;
     }
     rt_value what = h->kind == RT_HANDLE_DONE_CALLBACK
@@ -248,17 +248,28 @@ int rt__loop_reserve(rt_loop *loop, size_t n)
     return RT_OK;
 }
 
-/* The heart of call_soon, once room is reserved: see rt_internal.h. */
-rt_handle *rt__loop_soon_reserved(rt_loop *loop, rt_handle_kind kind,
-                                  rt_handle_fn fn, void *data,
-                                  rt_object *target, rt_value arg)
+/* The heart of call_soon, once room is reserved, without its event: see
+ * rt_internal.h. */
+rt_handle *rt__loop_soon_unannounced(rt_loop *loop, rt_handle_kind kind,
+                                     rt_handle_fn fn, void *data,
+                                     rt_object *target, rt_value arg)
 {
     rt_handle *h = handle_alloc(loop);
     if (RT_NEVER(!h))
         return NULL; /* the reservation makes this impossible */
     handle_fill(loop, h, kind, fn, data, target, arg);
     ready_push(loop, h);
-    if (loop->w->hook)
+    return h;
+}
+
+/* The heart of call_soon, once room is reserved: see rt_internal.h. */
+rt_handle *rt__loop_soon_reserved(rt_loop *loop, rt_handle_kind kind,
+                                  rt_handle_fn fn, void *data,
+                                  rt_object *target, rt_value arg)
+{
+    rt_handle *h = rt__loop_soon_unannounced(loop, kind, fn, data, target,
+                                             arg);
+    if (h && loop->w->hook)
         emit_schedule(loop, h);
     return h;
 }
@@ -927,9 +938,11 @@ static int run_once(rt_loop *loop)
         if (i + 8 < ntodo)
             __builtin_prefetch(loop->ready[(loop->rhead + 8) & mask]);
         /* handle.run is emitted while the handle still heads the queue, so
-         * that a hook sees a consistent state between two handles. */
+         * that a hook sees a consistent state between two handles. A task's
+         * step or wake-up has none: the task.step it makes says it. */
         rt_handle *h = loop->ready[loop->rhead];
-        if (w->hook && !h->cancelled) {
+        if (w->hook && !h->cancelled && h->fn != rt__task_step_cb &&
+            h->fn != rt__task_wakeup_cb) {
             char name[RT__TEXT];
             rt_event ev = rt_event_init(RT_EV_HANDLE_RUN);
             handle_event_fields(loop, h, &ev, name, sizeof name);

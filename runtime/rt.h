@@ -263,6 +263,7 @@ enum {
     X(TASK_CANCEL_REQUEST, "task.cancel_request")                            \
     X(TASK_CANCEL_DELIVER, "task.cancel_deliver")                            \
     X(TASK_FREE, "task.free")                                                \
+    X(TASK_RENAME, "task.rename")                                            \
     X(EXEC_CREATE, "exec.create")                                            \
     X(EXEC_THREAD, "exec.thread")                                            \
     X(EXEC_SUBMIT, "exec.submit")                                            \
@@ -376,7 +377,12 @@ typedef struct rt_event {
     const char *name;    /* a name: task name, callback or function name */
     const char *type;    /* an exception type name, or a state name */
     const char *text;    /* a message, output text, or repr */
-    const char *func;    /* the function (coroutine) the line belongs to */
+    const char *func;    /* the function (coroutine) the line belongs to;
+                            in a task's position (task.create, task.step,
+                            task.suspend, task.cancel_deliver) a string
+                            whose text never changes at its address during
+                            the run (a code object's name), so that a trace
+                            writer may compare positions by address */
 } rt_event;
 
 typedef void (*rt_event_hook)(void *data, const rt_event *ev);
@@ -851,6 +857,13 @@ struct rt_task {
     bool must_cancel;        /* deliver CancelledError at the next step */
     bool running;            /* its step is executing now */
     bool step_queued;        /* a step or wakeup handle is queued */
+    bool where_known;        /* where_line/where_func hold the position the
+                                coroutine waits at (set when task.create or
+                                task.suspend reported it), so that the next
+                                task.step need not look it up again */
+    int where_line;          /* that position's line (0: unknown) */
+    const char *where_func;  /* ... and function (the coroutine's own
+                                string, alive while it is suspended) */
     rt_task *next_live, *prev_live; /* the loop's list of live tasks */
 };
 
@@ -888,6 +901,9 @@ int rt_task_cancelling(const rt_task *t);
 const char *rt_task_name(const rt_task *t, char *buf);
 int rt_task_uncancel(rt_task *t);
 
+/* Task.set_name: copies `name` and reports it as task.rename (events name
+ * a task by its id; its name comes from task.create and task.rename).
+ * RT_ENOMEM keeps the old name. */
 int rt_task_set_name(rt_task *t, const char *name);
 
 /* Where the task is, for the front end, tests and deadlock reports. */

@@ -271,6 +271,11 @@ int rt__loop_reserve(rt_loop *loop, size_t n);
 rt_handle *rt__loop_soon_reserved(rt_loop *loop, rt_handle_kind kind,
                                   rt_handle_fn fn, void *data,
                                   rt_object *target, rt_value arg);
+/* The same without the handle.schedule event: for a task's steps, which
+ * task.create and task.suspend announce with the handle's id. */
+rt_handle *rt__loop_soon_unannounced(rt_loop *loop, rt_handle_kind kind,
+                                     rt_handle_fn fn, void *data,
+                                     rt_object *target, rt_value arg);
 void rt__loop_user_add(rt_loop *loop);
 void rt__loop_user_drop(rt_loop *loop);
 void rt__loop_live_add(rt_loop *loop, rt_task *t);
@@ -323,7 +328,9 @@ static inline rt_value rt__obj_value(void *obj)
 }
 
 /* executor.c */
-/* The worker the calling thread is, or NULL on the loop thread. */
-rt__worker *rt__current_worker(void);
+/* The worker the calling thread is, or NULL on the loop thread (a
+ * thread-local set by each worker thread for itself). */
+extern _Thread_local rt__worker *rt__tls_worker;
+static inline rt__worker *rt__current_worker(void) { return rt__tls_worker; }
 
 #endif /* LOOPSCOPE_RT_INTERNAL_H */

@@ -55,7 +55,9 @@ static size_t format_task_name(char *buf, uint64_t n)
 }
 
 /* The coroutine's position for events: its where() if it has one, else
- * just its name. */
+ * just its name. This is the one position lookup of a step: task.suspend
+ * (and task.create) keep what it found in the task, and the next
+ * task.step reuses it, since a suspended coroutine has not moved. */
 void rt__task_where(const rt_task *t, rt_event *ev)
 {
     if (t->cls->where) {
@@ -97,22 +99,29 @@ static void task_commit(rt_task *t, rt_loop *loop, rt_object *coro,
     t->num_cancels_requested = 0;
     t->must_cancel = false;
     t->running = false;
-    t->step_queued = false;
+    t->where_known = false;
     rt__loop_live_add(loop, t);
+    /* The first step is queued before task.create is reported, which names
+     * its handle: a trace says "created, first step queued" in one event. */
+    rt_handle *h = rt__loop_soon_unannounced(loop, RT_HANDLE_STEP,
+                                             rt__task_step_cb, NULL,
+                                             &t->fut.obj, RT_NONE);
+    t->step_queued = true;
     if (w->hook) {
         char buf[RT_TASK_NAME_SIZE];
         rt_event ev = rt_event_init(RT_EV_TASK_CREATE);
         ev.loop = loop->id;
         ev.task = t->fut.id;
+        ev.handle = h ? h->id : 0;
         if (loop->current)
             ev.peer = loop->current->fut.id;
         rt__task_where(t, &ev);
+        t->where_known = true;
+        t->where_line = ev.line;
+        t->where_func = ev.func;
         ev.name = rt_task_name(t, buf);
         rt_world_emit(w, &ev);
     }
-    rt__loop_soon_reserved(loop, RT_HANDLE_STEP, rt__task_step_cb, NULL,
-                           &t->fut.obj, RT_NONE);
-    t->step_queued = true;
 }
 
 /* Creates a task in one block with its default name: see rt.h. */
@@ -229,21 +238,55 @@ static void schedule_error_step(rt_task *t, const char *text)
         report_stuck(t, "out of memory: cannot schedule Task.__step()");
 }
 
-static void emit_suspend(rt_task *t, rt_future *f)
+/* An event of `kind` about task t, every other field zero (worker -1),
+ * set field by field. The two events of every step are built this way
+ * rather than with an initialiser: GCC clears a 144-byte initialiser with
+ * `rep stos`, whose start-up cost was a third of the time a traced step
+ * spends building its events. */
+static inline void task_event(rt_event *ev, rt_event_kind kind, const rt_task *t)
+{
+    ev->kind = kind;
+    ev->seq = 0;
+    ev->t = 0;
+    ev->loop = t->fut.loop->id;
+    ev->task = t->fut.id;
+    ev->future = 0;
+    ev->handle = 0;
+    ev->job = 0;
+    ev->executor = 0;
+    ev->peer = 0;
+    ev->worker = -1;
+    ev->line = 0;
+    ev->kind2 = 0;
+    ev->n = 0;
+    ev->when = 0;
+    ev->name = NULL;
+    ev->type = NULL;
+    ev->text = NULL;
+    ev->func = NULL;
+}
+
+/* task.suspend: the task waits for `f`, or (f NULL) yielded and queued
+ * its next step `h` (NULL when that failed). An awaited task is named by
+ * its id alone (`peer`): its name is in its task.create. The position
+ * found here is kept for the next task.step. */
+static void emit_suspend(rt_task *t, rt_future *f, const rt_handle *h)
 {
     rt_loop *loop = t->fut.loop;
     char name[RT__TEXT];
-    rt_event ev = rt_event_init(RT_EV_TASK_SUSPEND);
-    ev.loop = loop->id;
-    ev.task = t->fut.id;
+    rt_event ev;
+    task_event(&ev, RT_EV_TASK_SUSPEND, t);
     rt__task_where(t, &ev);
+    t->where_known = true;
+    t->where_line = ev.line;
+    t->where_func = ev.func;
     if (!f) {
         ev.kind2 = RT_ROLE_YIELD;
+        ev.handle = h ? h->id : 0;
     } else {
         ev.kind2 = f->role;
         if (f->is_task) {
             ev.peer = f->id;
-            ev.name = rt_task_name((rt_task *)f, name);
         } else {
             ev.future = f->id;
             rt__describe(loop->w, rt__obj_value(f), RT_DESCRIBE_NAME, name,
@@ -255,15 +298,22 @@ static void emit_suspend(rt_task *t, rt_future *f)
     rt_world_emit(loop->w, &ev);
 }
 
+/* task.step, which also stands for the loop taking the step's handle `h`
+ * from the ready queue (no handle.run is reported for it). The position
+ * is the one task.suspend or task.create found, when it is known. */
 static void emit_step(rt_task *t, rt_value exc, const rt_handle *h)
 {
     rt_world *w = t->fut.loop->w;
     char type[RT__TEXT], text[RT__TEXT];
-    rt_event ev = rt_event_init(RT_EV_TASK_STEP);
-    ev.loop = t->fut.loop->id;
-    ev.task = t->fut.id;
+    rt_event ev;
+    task_event(&ev, RT_EV_TASK_STEP, t);
     ev.handle = h ? h->id : 0;
-    rt__task_where(t, &ev);
+    if (t->where_known) {
+        ev.line = t->where_line;
+        ev.func = t->where_func;
+    } else {
+        rt__task_where(t, &ev);
+    }
     if (!rt_is_none(exc)) {
         rt__describe(w, exc, RT_DESCRIBE_TYPE, type, sizeof type);
         rt__describe(w, exc, RT_DESCRIBE_STR, text, sizeof text);
@@ -311,7 +361,7 @@ static void await_future(rt_task *t, rt_future *f)
     rt_future_retain(f);
     t->fut_waiter = f;
     if (loop->w->hook)
-        emit_suspend(t, f);
+        emit_suspend(t, f, NULL);
     if (t->must_cancel && rt_future_cancel(f, rt_future_cancel_message(&t->fut)))
         t->must_cancel = false;
 }
@@ -352,6 +402,7 @@ static void task_step(rt_task *t, rt_value exc, const rt_handle *h)
     (void)rt__loop_reserve(loop, (size_t)t->fut.ncallbacks + 1);
     if (w->hook)
         emit_step(t, exc, h);
+    t->where_known = false; /* the coroutine moves on from here */
 
     rt_value value = RT_NONE;
     rt_yield y = {NULL, false, RT_NONE};
@@ -400,12 +451,18 @@ static void task_step(rt_task *t, rt_value exc, const rt_handle *h)
         if (y.future) {
             await_future(t, y.future);
         } else if (y.bare) {
+            /* call_soon(self.__step), reported by the task.suspend that
+             * names its handle. */
+            rt_handle *next = NULL;
+            if (!loop->closed && rt__loop_reserve(loop, 1) == RT_OK) {
+                next = rt__loop_soon_unannounced(loop, RT_HANDLE_STEP,
+                                                 rt__task_step_cb, NULL,
+                                                 &t->fut.obj, RT_NONE);
+                t->step_queued = next != NULL;
+            }
             if (w->hook)
-                emit_suspend(t, NULL);
-            if (rt_loop_call_soon(loop, RT_HANDLE_STEP, rt__task_step_cb, NULL,
-                                  &t->fut.obj, RT_NONE, NULL) == RT_OK)
-                t->step_queued = true;
-            else
+                emit_suspend(t, NULL, next);
+            if (!next)
                 report_stuck(t, "out of memory: cannot schedule Task.__step()");
         } else {
             char text[2 * RT__TEXT], repr[RT__TEXT];
@@ -500,7 +557,7 @@ int rt_task_uncancel(rt_task *t)
     return t->num_cancels_requested;
 }
 
-/* Task.set_name: RT_ENOMEM keeps the old name. */
+/* Task.set_name: see rt.h. */
 int rt_task_set_name(rt_task *t, const char *name)
 {
     if (!name)
@@ -515,6 +572,13 @@ int rt_task_set_name(rt_task *t, const char *name)
     if (t->fut.obj.type == &rt__task_type)
         t->fut.obj.flags &= ~TASK_INLINE_NAME;
     t->name = copy;
+    rt_world *w = t->fut.loop->w;
+    if (w->hook) {
+        rt_event ev = rt_event_init(RT_EV_TASK_RENAME);
+        ev.task = t->fut.id;
+        ev.name = copy;
+        rt_world_emit(w, &ev);
+    }
     return RT_OK;
 }
 

@@ -29,8 +29,9 @@
 extern "C" {
 #endif
 
-/* The trace format version this code writes and the newest it reads. */
-#define RT_TRACE_VERSION 1
+/* The trace format version this code writes and the newest it reads. It
+ * reads version 1 too (and writes a version 1 trace back as version 1). */
+#define RT_TRACE_VERSION 2
 
 /* ------------------------------------------------------------------------ */
 /* Names and keys                                                           */
@@ -112,6 +113,7 @@ typedef enum rt_trace_format {
 } rt_trace_format;
 
 typedef struct rt_chrome rt_chrome; /* the Chrome exporter's state */
+struct rt__codec;                   /* the state of version 2's defaults */
 
 /* The last float formatted and its text: the clock `t` repeats from event
  * to event, and formatting a float is the writer's costliest step. */
@@ -122,6 +124,13 @@ typedef struct rt_trace_fcache {
     bool valid;   /* false until the first float */
 } rt_trace_fcache;
 
+/* The text of the last integer written under one key (see trace.c). */
+typedef struct rt_trace_numcache {
+    uint64_t v;   /* the value */
+    char s[24];   /* its digits (not NUL-terminated) */
+    uint8_t len;  /* how many; 0 until the first value */
+} rt_trace_numcache;
+
 /* A trace writer, embedded in its owner. It buffers output itself and
  * calls fwrite only when its buffer is full, so the FILE belongs to the
  * writer between open and close. Not thread-safe: the runtime calls the
@@ -129,6 +138,9 @@ typedef struct rt_trace_fcache {
 typedef struct rt_trace_writer {
     FILE *out;              /* borrowed: the caller opens and closes it */
     rt_trace_format format;
+    int version;            /* the trace format version it writes */
+    bool reference;         /* format every event the slow, simple way
+                               (tests compare it with the fast way) */
     int error;              /* the first error (RT_EIO, RT_ENOMEM) or 0 */
     uint64_t count;         /* events written */
     uint64_t last_seq;      /* seq of the last event written */
@@ -137,6 +149,16 @@ typedef struct rt_trace_writer {
     char *buf;              /* owned output buffer */
     size_t len, cap;        /* bytes used and capacity of buf */
     rt_trace_fcache fcache[2]; /* the last t's and the last when's text */
+    char prefix[64];        /* the text {"seq":N,"t":T of the last event,
+                               which the next one (seq N + 1, mostly the
+                               same t) turns into its own by incrementing
+                               N in place */
+    uint64_t prefix_seq;    /* N */
+    uint64_t prefix_t;      /* T's bits */
+    uint8_t prefix_len;     /* bytes used in prefix; 0: not built yet */
+    uint8_t prefix_digits;  /* digits of N */
+    rt_trace_numcache ntask, nhandle; /* the last task and handle ids */
+    struct rt__codec *codec;/* owned: what version 2 leaves out (JSONL) */
     rt_chrome *chrome;      /* owned; the exporter state, or NULL */
 } rt_trace_writer;
 
@@ -149,8 +171,10 @@ int rt_trace_writer_open(rt_trace_writer *w, FILE *out, rt_trace_format format,
                          const char *scenario, const char *source,
                          size_t source_len, rt_clock_mode clock);
 
-/* Writes one event. Events must come in seq order; events after a run.end
- * are ignored. Errors are remembered in w->error and reported by close. */
+/* Writes one event. Events must come in seq order, all of them (version
+ * 2 leaves out what the events before say: see docs/trace-format.md);
+ * events after a run.end are ignored. Errors are remembered in w->error
+ * and reported by close. */
 void rt_trace_writer_event(rt_trace_writer *w, const rt_event *ev);
 
 /* The world's hook: rt_trace_writer_event(data, ev). */
@@ -162,9 +186,11 @@ void rt_trace_writer_hook(void *data, const rt_event *ev);
  * the first error (RT_EIO when a write failed). The FILE stays open. */
 int rt_trace_writer_close(rt_trace_writer *w, int status, const char *text);
 
-/* Formats one event as its JSON Lines line (with the '\n') into buf and
- * returns the line's length, which may exceed `size` (then the text is
- * truncated but NUL-terminated, as snprintf does). */
+/* Formats one event on its own as a JSON Lines line (with the '\n') into
+ * buf: every key of its kind that is not zero, with none of the defaults
+ * a trace applies in context. Returns the line's length, which may exceed
+ * `size` (then the text is truncated but NUL-terminated, as snprintf
+ * does). */
 size_t rt_trace_format_event(const rt_event *ev, char *buf, size_t size);
 
 /* Writes Python's repr() of a finite or infinite double (shortest digits
@@ -201,7 +227,9 @@ rt_trace *rt_trace_new(const char *scenario, const char *source,
 
 /* Appends a copy of `ev` (its strings copied into the arena; seq is set to
  * the event's index; the fields its kind does not carry cleared, as the
- * writer would drop them). Returns 0 or RT_ENOMEM (then nothing changed). */
+ * writer would drop them). `ev` carries every value, as the runtime emits
+ * them and the reader restores them. Returns 0 or RT_ENOMEM (then nothing
+ * changed). */
 int rt_trace_append(rt_trace *tr, const rt_event *ev);
 
 /* Frees the trace and its strings. NULL is allowed. */
@@ -232,7 +260,9 @@ enum {
  * input RT_EFORMAT (RT_ENOMEM when out of memory) with *out NULL and `err`
  * filled: a truncated last line, a missing run.end ("trace is incomplete:
  * no run.end event (was the run cut short?)"), bad JSON, wrong types,
- * unknown kinds or keys, seq gaps, a newer version. `err` may be NULL. */
+ * unknown kinds or keys, seq gaps, a newer version. Version 1 and 2
+ * traces are read; the keys version 2 leaves out are filled in, so that
+ * the events hold every value. `err` may be NULL. */
 int rt_trace_parse(const char *data, size_t len, const char *name,
                    unsigned flags, rt_trace **out, rt_trace_error *err);
 
@@ -240,8 +270,9 @@ int rt_trace_parse(const char *data, size_t len, const char *name,
 int rt_trace_read(const char *path, unsigned flags, rt_trace **out,
                   rt_trace_error *err);
 
-/* Writes a trace held in memory again, as JSON Lines (byte-identical to a
- * file written by the runtime) or as Chrome JSON. Returns 0 or an error. */
+/* Writes a trace held in memory again, as JSON Lines in the trace's own
+ * version (byte-identical to the file it was read from, or to the file the
+ * runtime writes) or as Chrome JSON. Returns 0 or an error. */
 int rt_trace_export(const rt_trace *tr, FILE *out, rt_trace_format format);
 
 /* ------------------------------------------------------------------------ */

@@ -45,6 +45,8 @@ enum {
 
 /* What the exporter remembers about one task. */
 typedef struct ctask {
+    char name[LABEL];     /* its name (task.create, task.rename): events
+                             name a task by its id only */
     bool open;            /* a step slice is open */
     int64_t ts;           /* its start (ns) */
     int line;             /* the line it started at */
@@ -344,7 +346,7 @@ int rt__chrome_open(rt_trace_writer *w, rt__sink *s, const char *scenario,
         return RT_ENOMEM;
     rt__sink_lit(s, "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"format\":"
                     "\"loopscope-trace\",\"version\":");
-    rt__sink_int(s, RT_TRACE_VERSION);
+    rt__sink_int(s, w->version);
     rt__sink_lit(s, ",\"scenario\":");
     rt__sink_json_string(s, scenario, strlen(scenario));
     rt__sink_lit(s, ",\"sha256\":\"");
@@ -387,11 +389,23 @@ void rt__chrome_event(rt_trace_writer *w, rt__sink *s, const rt_event *ev)
         }
         break;
     case RT_EV_TASK_CREATE: {
+        ctask *t = task_of(c, ev->task);
+        if (t)
+            copy_label(t->name, ev->name);
         snprintf(name, sizeof name, "%s (%s)", ev->name ? ev->name : "task",
                  ev->func ? ev->func : "?");
         name_track(s, TASK_TID + (int64_t)ev->task, name, (int64_t)ev->task);
         snprintf(name, sizeof name, "create %s", ev->name ? ev->name : "task");
         instant(s, name, "task", current_tid(c), ts, ev);
+        break;
+    }
+    case RT_EV_TASK_RENAME: {
+        /* The track takes the new name (the last thread_name wins). */
+        ctask *t = task_of(c, ev->task);
+        if (t)
+            copy_label(t->name, ev->name);
+        snprintf(name, sizeof name, "%s", ev->name ? ev->name : "task");
+        name_track(s, TASK_TID + (int64_t)ev->task, name, (int64_t)ev->task);
         break;
     }
     case RT_EV_TASK_STEP: {
@@ -414,8 +428,13 @@ void rt__chrome_event(rt_trace_writer *w, rt__sink *s, const rt_event *ev)
     }
     case RT_EV_TASK_SUSPEND: {
         const char *role = rt_trace_kind2_name(ev->kind, ev->kind2);
-        snprintf(name, sizeof name, "awaits %s",
-                 ev->name && *ev->name ? ev->name : role ? role : "?");
+        /* An awaited task is named by its id (version 2): its name is the
+         * one task.create or task.rename gave. */
+        const ctask *peer = ev->peer && ev->peer < c->ntasks ? &c->tasks[ev->peer] : NULL;
+        const char *what = ev->name && *ev->name ? ev->name
+                           : peer && peer->name[0] ? peer->name
+                                                   : role ? role : "?";
+        snprintf(name, sizeof name, "awaits %s", what);
         close_step(c, s, ev->task, ts, name);
         ctask *t = task_of(c, ev->task);
         if (t) {

@@ -303,7 +303,7 @@ void rt_world_emit(rt_world *w, rt_event *ev)
     if (!w->hook)
         return;
     ev->seq = w->seq++;
-    ev->t = rt__clock_now(w);
+    ev->t = w->mode == RT_CLOCK_VIRTUAL ? w->now : rt__clock_now(w);
     if (ev->worker < 0) {
         rt__worker *wk = rt__current_worker();
         if (wk && wk->ex->w == w) {

@@ -351,6 +351,45 @@ static void trim_timers(sim_model *m)
     }
 }
 
+/* A task's step or wake-up joins the tail of the ready queue: said by
+ * handle.schedule, or (version 2) by the task.create or task.suspend that
+ * names the step it queued. */
+static void queue_task_handle(sim_model *m, uint64_t handle, uint64_t task, int hkind)
+{
+    sim_card c = make_card(handle, task, NULL, hkind, false);
+    VEC_PUSH(m, m->ready, c);
+    place(m, task_at(m, task), SIM_READY);
+}
+
+/* The loop takes handle `handle` (of task `task`, kind `hkind`) from the
+ * ready queue and runs it: handle.run, or (version 2) the task.step that
+ * stands for it. */
+static void run_handle(sim_model *m, uint64_t handle, uint64_t task, const char *name,
+                       int hkind)
+{
+    sim_loop *lp = &m->loop;
+    size_t at;
+    sim_card *c = card_find(m, handle, &at);
+    sim_card run = make_card(handle, task, name, hkind, false);
+    if (c) {
+        run = *c;
+        run.name = name ? name : c->name;
+        VEC_REMOVE(m->ready, at);
+        /* The queue runs in FIFO order: cancelled cards ahead of this one
+         * were skipped by the loop, which reports no run for them (an I/O
+         * callback whose reader went away, say). */
+        for (size_t i = at; i-- > 0;)
+            if (m->ready.v[i].cancelled)
+                VEC_REMOVE(m->ready, i);
+    }
+    lp->running = run;
+    lp->running_card = true;
+    if (task && (hkind == RT_HANDLE_STEP || hkind == RT_HANDLE_WAKEUP)) {
+        place(m, task_at(m, task), SIM_RUNNING);
+        lp->running_task = task;
+    }
+}
+
 /* When a task's step ends, the handle that ran it is done too. */
 static void drop_running_step(sim_loop *lp, uint64_t task)
 {
@@ -424,29 +463,9 @@ void sim_model_apply(sim_model *m, const sim_index *ix, const rt_event *ev)
             place(m, task_at(m, ev->task), SIM_READY);
         break;
     }
-    case RT_EV_HANDLE_RUN: {
-        size_t at;
-        sim_card *c = card_find(m, ev->handle, &at);
-        sim_card run = make_card(ev->handle, ev->task, ev->name, ev->kind2, false);
-        if (c) {
-            run = *c;
-            run.name = ev->name ? ev->name : c->name;
-            VEC_REMOVE(m->ready, at);
-            /* The queue runs in FIFO order: cancelled cards ahead of this
-             * one were skipped by the loop, which reports no run for them
-             * (an I/O callback whose reader went away, say). */
-            for (size_t i = at; i-- > 0;)
-                if (m->ready.v[i].cancelled)
-                    VEC_REMOVE(m->ready, i);
-        }
-        lp->running = run;
-        lp->running_card = true;
-        if (ev->task && (ev->kind2 == RT_HANDLE_STEP || ev->kind2 == RT_HANDLE_WAKEUP)) {
-            place(m, task_at(m, ev->task), SIM_RUNNING);
-            lp->running_task = ev->task;
-        }
+    case RT_EV_HANDLE_RUN:
+        run_handle(m, ev->handle, ev->task, ev->name, ev->kind2);
         break;
-    }
     case RT_EV_HANDLE_CANCEL: {
         size_t at;
         sim_card *c = card_find(m, ev->handle, &at);
@@ -513,12 +532,21 @@ void sim_model_apply(sim_model *m, const sim_index *ix, const rt_event *ev)
             place(m, t, SIM_NEW);
             t->func = ev->func;
             t->line = 0;
+            if (ev->handle) /* version 2: its first step is queued */
+                queue_task_handle(m, ev->handle, ev->task, RT_HANDLE_STEP);
         }
         break;
     case RT_EV_TASK_STEP: {
         t = task_at(m, ev->task);
         if (!t)
             break;
+        /* Version 2 has no handle.run for a task's step or wake-up: the
+         * step takes it from the ready queue (version 1 took it already). */
+        if (ev->handle && !(lp->running_card && lp->running.handle == ev->handle)) {
+            const sim_handle_info *h = sim_index_handle(ix, ev->handle);
+            run_handle(m, ev->handle, ev->task, NULL, h && !h->timer ? h->hkind : RT_HANDLE_STEP);
+            t = task_at(m, ev->task);
+        }
         if (ev->type && t->await_peer) {
             /* An awaited task ended with an exception and it is thrown in
              * here: the same exception, one task further up the chain. */
@@ -571,6 +599,8 @@ void sim_model_apply(sim_model *m, const sim_index *ix, const rt_event *ev)
         if (lp->running_task == ev->task)
             lp->running_task = 0;
         drop_running_step(lp, ev->task);
+        if (ev->handle) /* version 2: the step a bare yield queued */
+            queue_task_handle(m, ev->handle, ev->task, RT_HANDLE_STEP);
         break;
     }
     case RT_EV_TASK_DONE:

@@ -29,12 +29,13 @@
  *
  *   - Lead-in events join the step that follows them: loop.create,
  *     loop.run, loop.iteration, loop.phase, handle.run of a task's step or
- *     wake-up, future.create, exec.create, task.cancel_deliver, and
- *     timer.arm for a sleep (it has a future; the task.suspend after it is
- *     the step).
+ *     wake-up (version 1 traces: version 2 has none, its task.step says
+ *     it), future.create, exec.create, task.cancel_deliver, and timer.arm
+ *     for a sleep (it has a future; the task.suspend after it is the step).
  *   - Consequences join the step before them: handle.schedule,
  *     handle.cancel, timer.cancel, future.done, timer.fire after another
- *     timer.fire, exec.thread, exec.start, task.free, loop.stop, run.end.
+ *     timer.fire, exec.thread, exec.start, task.free, task.rename,
+ *     loop.stop, run.end.
  *     A consequence with no step before it in its group (no headline yet)
  *     becomes the headline of its own step.
  *   - Every other event is a headline: it ends the previous step and
@@ -88,7 +89,10 @@ extern "C" {
 
 /* What task.create said about a task. */
 typedef struct sim_task_info {
-    const char *name;    /* "Task-2" (trace arena) */
+    const char *name;    /* "Task-2" (trace arena): task.create's name, or
+                            the last task.rename's (the one fact that can
+                            change: the window calls a task by its newest
+                            name throughout) */
     const char *func;    /* its coroutine function, or NULL */
     int line;            /* the line that created it, 0 when unknown */
     uint64_t parent;     /* the task that created it, 0 for none */
@@ -114,7 +118,8 @@ typedef struct sim_job_info {
     size_t submitted_at; /* index of its exec.submit */
 } sim_job_info;
 
-/* What handle.schedule or timer.arm said about a handle. */
+/* What handle.schedule or timer.arm said about a handle (or, in version 2
+ * traces, the task.create or task.suspend that queued a task's step). */
 typedef struct sim_handle_info {
     const char *name;    /* callback or timer label, or NULL */
     uint64_t task;       /* the task it steps, wakes or sleeps for */

@@ -176,6 +176,18 @@ static uint64_t running_at(const rt_trace *tr, size_t i)
     return 0;
 }
 
+/* Task `id`'s name before event i: its task.create's, or its last
+ * task.rename's before i (the index knows only the newest). */
+static const char *name_before(const rt_trace *tr, uint64_t id, size_t i)
+{
+    for (size_t k = i; k-- > 0;) {
+        const rt_event *e = &tr->events[k];
+        if ((e->kind == RT_EV_TASK_RENAME || e->kind == RT_EV_TASK_CREATE) && e->task == id)
+            return e->name;
+    }
+    return NULL;
+}
+
 static bool first_step(const rt_trace *tr, const sim_index *ix, uint64_t id, size_t i)
 {
     const sim_task_info *ti = sim_index_task(ix, id);
@@ -234,6 +246,8 @@ static const char *who_else(const sim_timeline *tl, size_t i, char *buf, size_t 
         switch (e->kind) {
         case RT_EV_EXC_HANDLER:
             return "The exception handler";
+        case RT_EV_TASK_STEP: /* version 2: a task's step has no handle.run */
+            return "The program";
         case RT_EV_HANDLE_RUN: {
             if (e->kind2 == RT_HANDLE_STEP || e->kind2 == RT_HANDLE_WAKEUP)
                 return "The program";
@@ -702,10 +716,22 @@ static void narrate_event(const sim_timeline *tl, size_t begin, size_t end, size
                       e->func ? e->func : "?");
         else
             sb_printf(b, "%s is created for %s()", name, e->func ? e->func : "?");
-        if (next && next->kind == RT_EV_HANDLE_SCHEDULE && next->task == e->task)
+        /* Version 2 names the first step in task.create; version 1 has a
+         * handle.schedule right after it. */
+        if (e->handle || (next && next->kind == RT_EV_HANDLE_SCHEDULE && next->task == e->task))
             sb_printf(b, ": its first step joins the ready queue.");
         else
             sb_printf(b, ".");
+        break;
+    }
+    case RT_EV_TASK_RENAME: {
+        const char *old = name_before(tr, e->task, i);
+        sb_sentence(b);
+        if (prev && prev->kind == RT_EV_TASK_CREATE && prev->task == e->task)
+            sb_printf(b, "It is named %s.", e->name ? e->name : "?");
+        else
+            sb_printf(b, "%s is renamed %s (set_name).", old ? old : who,
+                      e->name ? e->name : "?");
         break;
     }
     case RT_EV_TASK_STEP: {
@@ -1109,6 +1135,7 @@ void sim_task_history(const sim_timeline *tl, uint64_t id, size_t upto,
         case RT_EV_TASK_CREATE:
             mine = e->task == id || e->peer == id;
             break;
+        case RT_EV_TASK_RENAME:
         case RT_EV_TASK_STEP:
         case RT_EV_TASK_SUSPEND:
         case RT_EV_TASK_DONE:

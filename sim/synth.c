@@ -8,6 +8,9 @@
  * The miniature loop keeps asyncio's structure (iterations with select,
  * timers and ready phases; a FIFO ready queue; timers ordered by deadline)
  * but none of its corner cases: it is a load generator, not a reference.
+ * Its events have the shapes of trace format version 2: a task's first
+ * step is named by its task.create, and the loop taking a task's step or
+ * wake-up is its task.step (no handle.run).
  */
 #include <stdio.h>
 #include <string.h>
@@ -67,12 +70,28 @@ static void ready_push(synth *s, shandle h)
     s->ready[(s->rhead + s->rlen++) % s->rcap] = h;
 }
 
-static void schedule(synth *s, int what, uint64_t task, int hkind, const char *name)
+/* Queues a handle without an event; returns its id. */
+static uint64_t queue(synth *s, int what, uint64_t task)
 {
     shandle h = {++s->next_handle, what, task, 0, 0};
-    emit(s, (rt_event){.kind = RT_EV_HANDLE_SCHEDULE, .loop = 1, .task = task,
-                       .handle = h.id, .kind2 = hkind, .name = name});
     ready_push(s, h);
+    return h.id;
+}
+
+static void schedule(synth *s, int what, uint64_t task, int hkind, const char *name)
+{
+    uint64_t id = queue(s, what, task);
+    emit(s, (rt_event){.kind = RT_EV_HANDLE_SCHEDULE, .loop = 1, .task = task,
+                       .handle = id, .kind2 = hkind, .name = name});
+}
+
+/* task.create with its first step queued. */
+static void create_task(synth *s, uint64_t id, uint64_t parent, int line, const char *func,
+                        const char *name)
+{
+    uint64_t h = queue(s, H_STEP, id);
+    emit(s, (rt_event){.kind = RT_EV_TASK_CREATE, .loop = 1, .task = id, .handle = h,
+                       .peer = parent, .line = line, .func = func, .name = name});
 }
 
 static void heap_push(synth *s, shandle h)
@@ -116,12 +135,12 @@ static shandle heap_pop(synth *s)
     return top;
 }
 
-/* Runs one step of worker task `id`. */
-static void worker_step(synth *s, uint64_t id)
+/* Runs one step of worker task `id`, from handle `handle`. */
+static void worker_step(synth *s, uint64_t id, uint64_t handle)
 {
     int i = (int)id - 2;
     int k = s->round[id];
-    emit(s, (rt_event){.kind = RT_EV_TASK_STEP, .loop = 1, .task = id,
+    emit(s, (rt_event){.kind = RT_EV_TASK_STEP, .loop = 1, .task = id, .handle = handle,
                        .line = k ? 5 : 3, .func = "worker"});
     if (k < s->rounds || (s->rounds == 0 && k == 0)) {
         if (k % 25 == 0) {
@@ -158,8 +177,9 @@ static void run_handle(synth *s, shandle h)
                        : h.what == H_DONE_CB ? "_run_until_complete_cb"
                        : h.what == H_TIMER   ? "sleep"
                                              : NULL;
-    emit(s, (rt_event){.kind = RT_EV_HANDLE_RUN, .loop = 1, .task = h.task, .handle = h.id,
-                       .kind2 = hk[h.what], .name = name});
+    if (h.what != H_STEP && h.what != H_WAKEUP)
+        emit(s, (rt_event){.kind = RT_EV_HANDLE_RUN, .loop = 1, .task = h.task,
+                           .handle = h.id, .kind2 = hk[h.what], .name = name});
     switch (h.what) {
     case H_TIMER:
         emit(s, (rt_event){.kind = RT_EV_FUTURE_DONE, .loop = 1, .future = h.fut,
@@ -171,15 +191,12 @@ static void run_handle(synth *s, shandle h)
         if (h.task == 1) {
             /* main: create the workers and gather them; later, finish. */
             if (s->gather_fut == 0) {
-                emit(s, (rt_event){.kind = RT_EV_TASK_STEP, .loop = 1, .task = 1, .line = 9,
-                                   .func = "main"});
+                emit(s, (rt_event){.kind = RT_EV_TASK_STEP, .loop = 1, .task = 1,
+                                   .handle = h.id, .line = 9, .func = "main"});
                 for (int i = 0; i < s->ntasks; i++) {
                     char name[32];
                     snprintf(name, sizeof name, "Task-%d", i + 2);
-                    emit(s, (rt_event){.kind = RT_EV_TASK_CREATE, .loop = 1,
-                                       .task = (uint64_t)i + 2, .peer = 1, .line = 10,
-                                       .func = "worker", .name = name});
-                    schedule(s, H_STEP, (uint64_t)i + 2, RT_HANDLE_STEP, NULL);
+                    create_task(s, (uint64_t)i + 2, 1, 10, "worker", name);
                 }
                 s->gather_fut = ++s->next_fut;
                 char label[48];
@@ -191,8 +208,8 @@ static void run_handle(synth *s, shandle h)
                                    .future = s->gather_fut, .line = 11, .func = "main",
                                    .kind2 = RT_ROLE_GATHER, .name = label});
             } else {
-                emit(s, (rt_event){.kind = RT_EV_TASK_STEP, .loop = 1, .task = 1, .line = 11,
-                                   .func = "main"});
+                emit(s, (rt_event){.kind = RT_EV_TASK_STEP, .loop = 1, .task = 1,
+                                   .handle = h.id, .line = 11, .func = "main"});
                 emit(s, (rt_event){.kind = RT_EV_OUTPUT, .task = 1, .line = 12,
                                    .name = "stdout", .text = "all done"});
                 emit(s, (rt_event){.kind = RT_EV_TASK_DONE, .loop = 1, .task = 1,
@@ -200,7 +217,7 @@ static void run_handle(synth *s, shandle h)
                 schedule(s, H_DONE_CB, 0, RT_HANDLE_DONE_CALLBACK, "_run_until_complete_cb");
             }
         } else {
-            worker_step(s, h.task);
+            worker_step(s, h.task, h.id);
         }
         break;
     case H_GATHER_CB:
@@ -247,9 +264,7 @@ rt_trace *sim_synth_trace(int ntasks, int rounds)
     s.rounds = rounds;
     s.left = ntasks;
     emit(&s, (rt_event){.kind = RT_EV_LOOP_CREATE, .loop = 1});
-    emit(&s, (rt_event){.kind = RT_EV_TASK_CREATE, .loop = 1, .task = 1, .line = 14,
-                        .func = "main", .name = "Task-1"});
-    schedule(&s, H_STEP, 1, RT_HANDLE_STEP, NULL);
+    create_task(&s, 1, 0, 14, "main", "Task-1");
     emit(&s, (rt_event){.kind = RT_EV_LOOP_RUN, .loop = 1, .text = "run_until_complete"});
     for (int64_t it = 1; !s.stop && !s.oom; it++) {
         emit(&s, (rt_event){.kind = RT_EV_LOOP_ITERATION, .loop = 1, .n = it});

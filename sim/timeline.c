@@ -166,6 +166,26 @@ static void *slot(void **arr, size_t *n, size_t *cap, uint64_t id, size_t elem,
 #define SLOT(ix, field, n, cap, id, limit)                                   \
     slot((void **)&(ix)->field, &(ix)->n, &(ix)->cap, (id), sizeof *(ix)->field, (limit))
 
+/* Records what a handle.schedule says of its handle, or what a version 2
+ * task.create or task.suspend says of the step it queued (`peer`: the task
+ * running when it was queued, 0 when that is the task itself). */
+static int index_handle(sim_index *ix, size_t i, size_t limit, uint64_t handle, uint64_t task,
+                        uint64_t peer, const char *name, int hkind)
+{
+    sim_handle_info *h = SLOT(ix, handles, nhandles, cap_handles, handle, limit);
+    if (!h)
+        return handle && handle <= limit ? RT_ENOMEM : RT_OK;
+    h->name = name;
+    h->task = task;
+    h->peer = peer;
+    h->fut = 0;
+    h->scheduled_at = i;
+    h->timer = false;
+    h->when = 0;
+    h->hkind = (uint8_t)hkind;
+    return RT_OK;
+}
+
 static int index_add(sim_index *ix, size_t i, const rt_event *ev)
 {
     size_t limit = i + 1024;
@@ -181,8 +201,22 @@ static int index_add(sim_index *ix, size_t i, const rt_event *ev)
         t->created_at = i;
         t->color = (int)((ev->task - 1) % SIM_TASK_COLORS);
         t->func_slot = count_func(ix, ev->func);
+        if (ev->handle)
+            return index_handle(ix, i, limit, ev->handle, ev->task, ev->peer, NULL,
+                                RT_HANDLE_STEP);
         break;
     }
+    case RT_EV_TASK_RENAME: {
+        /* Its name from now on, and in every step the window shows. */
+        sim_task_info *t = sim_index_task(ix, ev->task) ? &ix->tasks[ev->task] : NULL;
+        if (t && ev->name)
+            t->name = ev->name;
+        break;
+    }
+    case RT_EV_TASK_SUSPEND:
+        if (ev->handle)
+            return index_handle(ix, i, limit, ev->handle, ev->task, 0, NULL, RT_HANDLE_STEP);
+        break;
     case RT_EV_FUTURE_CREATE: {
         sim_fut_info *f = SLOT(ix, futs, nfuts, cap_futs, ev->future, limit);
         if (!f)
@@ -291,6 +325,7 @@ sim_group sim_event_group(const rt_event *ev)
     case RT_EV_EXEC_THREAD:
     case RT_EV_EXEC_START:
     case RT_EV_TASK_FREE:
+    case RT_EV_TASK_RENAME:
     case RT_EV_LOOP_STOP:
     case RT_EV_RUN_END:
         return SIM_GROUP_FOLLOW;

@@ -158,7 +158,9 @@ typedef struct trec {
     char *buf;           /* every event, one line each */
     size_t len, cap;
     int counts[RT_EV__COUNT];
-    rt_loop *check_loop; /* when set: rt_loop_check at every handle.run */
+    rt_loop *check_loop; /* when set: rt_loop_check at every handle.run
+                            and task.step (which stands for the run of a
+                            task's step or wake-up handle) */
     int checks;          /* how many checks ran */
     char why[256];       /* the first failure, if any */
     bool failed;
@@ -199,7 +201,8 @@ static inline void trec_hook(void *data, const rt_event *ev)
                 (long long)ev->n, ev->when, ev->name ? ev->name : "",
                 ev->type ? ev->type : "", ev->text ? ev->text : "",
                 ev->func ? ev->func : "");
-    if (r->check_loop && ev->kind == RT_EV_HANDLE_RUN && !r->failed) {
+    if (r->check_loop && (ev->kind == RT_EV_HANDLE_RUN || ev->kind == RT_EV_TASK_STEP) &&
+        !r->failed) {
         r->checks++;
         if (rt_loop_check(r->check_loop, r->why, sizeof r->why) != 0)
             r->failed = true;
@@ -237,6 +240,7 @@ typedef struct tcoro {
     char log[512];      /* "S" send, "T<type>:<msg>" throw, per resume */
     int resumes;
     const char *fname;  /* for where() */
+    int wheres;         /* how many times where() was asked */
 } tcoro;
 
 static inline void tcoro_destroy(rt_object *o)
@@ -369,6 +373,7 @@ static inline rt_coro_status tcoro_resume(rt_object *coro, rt_task *task,
 static inline int tcoro_where(rt_object *coro, const char **func)
 {
     tcoro *c = (tcoro *)coro;
+    c->wheres++;
     *func = c->fname;
     return 10 + c->pc;
 }

@@ -220,6 +220,26 @@ static void test_every_step_of_every_lesson(void **state)
         size_t steps = sim_timeline_steps(l->tl);
         assert_true(steps >= 2);
         char where[128];
+        /* A golden trace is version 2: the loop taking a task's step is its
+         * task.step, a task's first step and a yield's next step are named
+         * by task.create and task.suspend, and handle events of a task's
+         * steps carry no name (the task's is in task.create). */
+        assert_int_equal(l->tr->version, 2);
+        for (size_t e = 0; e < l->tr->len; e++) {
+            const rt_event *ev = &l->tr->events[e];
+            snprintf(where, sizeof where, "%.60s event %zu", stems[i], e);
+            if (ev->kind == RT_EV_HANDLE_RUN || ev->kind == RT_EV_HANDLE_SCHEDULE) {
+                bool task_handle = ev->task && (ev->kind2 == RT_HANDLE_STEP ||
+                                                ev->kind2 == RT_HANDLE_WAKEUP);
+                if (task_handle && (ev->kind == RT_EV_HANDLE_RUN || ev->name))
+                    fail_msg("%s: a %s of a task's step or wake-up", where,
+                             rt_trace_kind_name(ev->kind));
+            }
+            if (ev->kind == RT_EV_TASK_STEP && !ev->handle)
+                fail_msg("%s: a task.step without its handle", where);
+            if (ev->kind == RT_EV_TASK_SUSPEND && ev->kind2 == RT_ROLE_YIELD && !ev->handle)
+                fail_msg("%s: a yield without the step it queued", where);
+        }
         for (size_t s = 0; s <= steps; s++) {
             seek(l, s);
             snprintf(where, sizeof where, "%.60s step %zu", stems[i], s);

@@ -3,7 +3,8 @@
  * and what the narration says at chosen steps of the hand-made traces,
  * the invariants at every step of every trace, the step grouping, seeking
  * (correct from anywhere, and fast on a 100,000-event run), navigation,
- * live runs fed from another thread, syntax colours and synthetic runs.
+ * live runs fed from another thread, syntax colours, synthetic runs, and
+ * the same runs read as version 1 and version 2 traces.
  */
 #include <math.h>
 #include <pthread.h>
@@ -696,6 +697,126 @@ static void test_synth(void **state)
     rt_trace_free(tr);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Version 1 and version 2 traces of the same run                           */
+/* ------------------------------------------------------------------------ */
+
+static bool same_text(const char *a, const char *b)
+{
+    return (!a || !*a) ? (!b || !*b) : (b && strcmp(a, b) == 0);
+}
+
+/* Compares what the window draws of two models, field by field (their
+ * strings live in different traces). Task cards are named by their task
+ * (version 1 repeated the task's name on them, version 2 does not). */
+static void same_model(const sim_model *a, const sim_model *b, const char *where)
+{
+#define SAME(cond, what)                                                     \
+    do {                                                                     \
+        if (!(cond))                                                         \
+            fail_msg("%s: %s differ", where, what);                          \
+    } while (0)
+    SAME(a->t == b->t && a->noutput == b->noutput && a->ntasks_live == b->ntasks_live,
+         "the clock, output or live count");
+    SAME(a->loop.iteration == b->loop.iteration && a->loop.phase == b->loop.phase &&
+             a->loop.running_task == b->loop.running_task &&
+             a->loop.running_card == b->loop.running_card &&
+             (!a->loop.running_card || a->loop.running.handle == b->loop.running.handle) &&
+             a->loop.blocked == b->loop.blocked && a->loop.ended == b->loop.ended,
+         "the loops");
+    SAME(a->tasks.len == b->tasks.len, "the task counts");
+    for (size_t i = 0; i < a->tasks.len; i++) {
+        const sim_task *x = &a->tasks.v[i], *y = &b->tasks.v[i];
+        SAME(x->id == y->id && x->place == y->place && x->line == y->line &&
+                 same_text(x->func, y->func) && x->await_role == y->await_role &&
+                 x->await_fut == y->await_fut && x->await_peer == y->await_peer &&
+                 x->await_until == y->await_until && x->steps == y->steps &&
+                 x->done_state == y->done_state && x->cancel_requested == y->cancel_requested,
+             "tasks");
+        if (!x->await_peer)
+            SAME(same_text(x->await_name, y->await_name), "await names");
+    }
+    SAME(a->ready.len == b->ready.len, "ready queue lengths");
+    for (size_t i = 0; i < a->ready.len; i++) {
+        const sim_card *x = &a->ready.v[i], *y = &b->ready.v[i];
+        SAME(x->handle == y->handle && x->task == y->task && x->hkind == y->hkind &&
+                 x->timer == y->timer && x->cancelled == y->cancelled &&
+                 (x->task || same_text(x->name, y->name)),
+             "ready cards");
+    }
+    SAME(a->timers.len == b->timers.len, "timer counts");
+    for (size_t i = 0; i < a->timers.len; i++)
+        SAME(a->timers.v[i].handle == b->timers.v[i].handle &&
+                 a->timers.v[i].state == b->timers.v[i].state &&
+                 a->timers.v[i].when == b->timers.v[i].when,
+             "timers");
+    SAME(a->workers.len == b->workers.len && a->job_queue.len == b->job_queue.len, "workers");
+    for (size_t i = 0; i < a->workers.len; i++)
+        SAME(a->workers.v[i].state == b->workers.v[i].state &&
+                 a->workers.v[i].job == b->workers.v[i].job,
+             "worker states");
+    for (int i = 0; i < SIM_EXCS; i++) {
+        const sim_exc *x = &a->excs[i], *y = &b->excs[i];
+        SAME(x->used == y->used && (!x->used || (x->state == y->state && x->nhops == y->nhops &&
+                                                  same_text(x->type, y->type))),
+             "exceptions");
+    }
+#undef SAME
+}
+
+/* The same runs of lessons, recorded as version 1 traces (before version
+ * 2 existed: tests/traces/v1/) and as today's goldens (version 2): the
+ * window shows the same steps with the same narration, and the same
+ * picture at every step, although version 2 has no handle.run or
+ * handle.schedule for a task's steps and names tasks only in task.create. */
+static void test_v1_and_v2_agree(void **state)
+{
+    (void)state;
+    static const char *const stems[] = {"03_tasks_create_task", "06_run_in_executor",
+                                        "10_exception_handler", "16_cancellation",
+                                        "23_taskgroup", "25_round_robin"};
+    for (size_t k = 0; k < sizeof stems / sizeof stems[0]; k++) {
+        char p1[4096], p2[4096];
+        snprintf(p1, sizeof p1, "%s/tests/traces/v1/%s.jsonl", LOOPSCOPE_SOURCE_DIR, stems[k]);
+        snprintf(p2, sizeof p2, "%s/tests/golden/%s.jsonl", LOOPSCOPE_SOURCE_DIR, stems[k]);
+        fixture f[2];
+        const char *paths[2] = {p1, p2};
+        for (int v = 0; v < 2; v++) {
+            rt_trace_error err;
+            if (rt_trace_read(paths[v], 0, &f[v].tr, &err))
+                fail_msg("%s:%d: %s", err.file, err.line, err.message);
+            assert_int_equal(f[v].tr->version, v + 1);
+            f[v].tl = sim_timeline_new(f[v].tr);
+            assert_non_null(f[v].tl);
+            sim_model_init(&f[v].m);
+        }
+        /* Fewer events, the same steps. */
+        assert_true(f[1].tr->len < f[0].tr->len);
+        size_t n = sim_timeline_steps(f[0].tl);
+        assert_int_equal(sim_timeline_steps(f[1].tl), n);
+        for (size_t s = 1; s <= n; s++) {
+            char a[2048], b[2048], where[128];
+            sim_narrate(f[0].tl, s, a, sizeof a);
+            sim_narrate(f[1].tl, s, b, sizeof b);
+            snprintf(where, sizeof where, "%s step %zu", stems[k], s);
+            if (strcmp(a, b) != 0)
+                fail_msg("%s narrates\n v1: %s\n v2: %s", where, a, b);
+            sim_step x = sim_timeline_step(f[0].tl, s), y = sim_timeline_step(f[1].tl, s);
+            assert_int_equal(x.line, y.line);
+            assert_true(x.iteration == y.iteration && x.t == y.t);
+            seek(&f[0], s);
+            seek(&f[1], s);
+            same_model(&f[0].m, &f[1].m, where);
+            check_invariants(&f[1].m, where);
+        }
+        for (int v = 0; v < 2; v++) {
+            sim_model_deinit(&f[v].m);
+            sim_timeline_free(f[v].tl);
+            rt_trace_free(f[v].tr);
+        }
+    }
+}
+
 static void test_alloc_failure(void **state)
 {
     (void)state;
@@ -735,6 +856,7 @@ int main(void)
         cmocka_unit_test(test_live),
         cmocka_unit_test(test_syntax),
         cmocka_unit_test(test_synth),
+        cmocka_unit_test(test_v1_and_v2_agree),
         cmocka_unit_test(test_alloc_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

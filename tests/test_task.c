@@ -57,7 +57,7 @@ static void test_create_and_finish(void **state)
 static void test_names(void **state)
 {
     tenv e;
-    tenv_init(&e, RT_CLOCK_VIRTUAL, false);
+    tenv_init(&e, RT_CLOCK_VIRTUAL, true);
     rt_task *a = tspawn(e.loop, tcoro_new(), NULL);
     rt_task *b = tspawn(e.loop, tcoro_new(), "worker");
     rt_task *c = tspawn(e.loop, tcoro_new(), NULL);
@@ -69,10 +69,52 @@ static void test_names(void **state)
     assert_string_equal(rt_task_name(a, nb), "renamed");
     assert_int_equal(rt_task_set_name(a, "again"), RT_OK);
     assert_string_equal(rt_task_name(a, nb), "again");
+    /* Events name tasks by id; task.create and task.rename give names. */
+    assert_non_null(strstr(e.rec.buf, "task.create loop=1 task=2 fut=0 h=2 "));
+    assert_non_null(strstr(e.rec.buf, "name=worker "));
+    assert_non_null(strstr(e.rec.buf, "task.rename loop=0 task=1 "));
+    assert_non_null(strstr(e.rec.buf, "name=again "));
+    assert_int_equal(e.rec.counts[RT_EV_TASK_RENAME], 2);
     run_until_idle(e.loop, 10);
     rt_task_release(a);
     rt_task_release(b);
     rt_task_release(c);
+    tenv_free(&e);
+}
+
+/* The step of a suspended task starts where it suspended: the position
+ * task.suspend (or task.create) looked up is reused by the next task.step
+ * instead of asking the coroutine again, except after a bad yield, which
+ * suspends without a task.suspend. */
+static void test_step_position(void **state)
+{
+    tenv e;
+    tenv_init(&e, RT_CLOCK_VIRTUAL, true);
+    tcoro *c = tcoro_new();
+    c->catch_all = true;
+    tc_bare(c);                            /* pc 0 -> 1: suspends at line 11 */
+    tc_bad(c, rt_int(7));                  /* pc 1 -> 2: RuntimeError thrown at 12 */
+    tc_bare(c);                            /* pc 2 -> 3: suspends at line 13 */
+    tc_return(c, RT_NONE);
+    rt_task *t = tspawn(e.loop, c, NULL);
+    run_until_idle(e.loop, 10);
+    assert_int_equal(rt_task_place_of(t), RT_PLACE_DONE);
+    /* Lines of the task.step and task.suspend events, in order. */
+    char got[128] = "";
+    for (const char *p = e.rec.buf; (p = strstr(p, " task.")); p++) {
+        const char *kind = p + 6;
+        if (strncmp(kind, "step ", 5) && strncmp(kind, "suspend ", 8))
+            continue;
+        const char *line = strstr(p, " line=");
+        char item[16];
+        snprintf(item, sizeof item, "%c%d ", *kind, atoi(line + 6));
+        strncat(got, item, sizeof got - strlen(got) - 1);
+    }
+    assert_string_equal(got, "s10 s11 s11 s12 s13 s13 ");
+    /* where(): for task.create, each task.suspend and the step after the
+     * bad yield; no other step asked. */
+    assert_int_equal(c->wheres, 4);
+    rt_task_release(t);
     tenv_free(&e);
 }
 
@@ -100,9 +142,14 @@ static void test_bare_yield_round_robin(void **state)
     }
     assert_false(e.rec.failed);
     assert_true(e.rec.checks >= 9);
-    /* A bare yield suspends with the role "yield". */
-    assert_non_null(strstr(e.rec.buf, "task.suspend loop=1 task=1 fut=0 h=0 "
+    /* A bare yield suspends with the role "yield", naming the step it
+     * queued (handle 4: the three first steps are 1 to 3), and no
+     * handle.schedule reports that step; no handle.run reports a step. */
+    assert_non_null(strstr(e.rec.buf, "task.suspend loop=1 task=1 fut=0 h=4 "
                                       "job=0 ex=0 peer=0 w=-1 line=11 k2=13"));
+    assert_int_equal(e.rec.counts[RT_EV_HANDLE_SCHEDULE], 0);
+    assert_int_equal(e.rec.counts[RT_EV_HANDLE_RUN], 0);
+    assert_int_equal(e.rec.counts[RT_EV_TASK_STEP], 9);
     tenv_free(&e);
 }
 
@@ -680,6 +727,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_and_finish),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_step_position),
         cmocka_unit_test(test_bare_yield_round_robin),
         cmocka_unit_test(test_await_future),
         cmocka_unit_test(test_cancel_before_first_step),

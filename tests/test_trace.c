@@ -147,7 +147,8 @@ static void test_roundtrip(void **state)
 }
 
 /* The writer as the world's hook: keys in order, zero keys left out,
- * worker 0 kept, run.end added by close. */
+ * worker 0 kept, a loop left out when it is the loop of the event before
+ * (version 2), run.end added by close. */
 static void test_writer(void **state)
 {
     (void)state;
@@ -177,7 +178,7 @@ static void test_writer(void **state)
     rt_sha256_hex(src, strlen(src), sha);
     char want[2048];
     snprintf(want, sizeof want,
-             "{\"format\":\"loopscope-trace\",\"version\":1,\"scenario\":\"hi.py\","
+             "{\"format\":\"loopscope-trace\",\"version\":2,\"scenario\":\"hi.py\","
              "\"sha256\":\"%s\",\"clock\":\"virtual\",\"source\":\"print('hi')\\n\"}\n"
              "{\"seq\":0,\"t\":1e-05,\"ev\":\"task.suspend\",\"loop\":1,"
              "\"task\":2,\"fut\":3,\"line\":7,\"func\":\"main\",\"role\":\"sleep\","
@@ -186,7 +187,7 @@ static void test_writer(void **state)
              "\"executor\":1,\"worker\":0}\n"
              "{\"seq\":2,\"t\":0.30000000000000004,\"ev\":\"output\",\"task\":1,\"name\":\"stdout\","
              "\"text\":\"a \\\"q\\\" \\\\ \\n\\t\\u0001 h\xc3\xa9\"}\n"
-             "{\"seq\":3,\"t\":2.0,\"ev\":\"loop.phase\",\"loop\":1,\"phase\":\"select\"}\n"
+             "{\"seq\":3,\"t\":2.0,\"ev\":\"loop.phase\",\"phase\":\"select\"}\n"
              "{\"seq\":4,\"t\":2.0,\"ev\":\"run.end\",\"n\":1,\"text\":\"exception\"}\n",
              sha);
     assert_string_equal(text, want);
@@ -202,6 +203,7 @@ static void test_writer(void **state)
     assert_int_equal(tr->events[0].kind2, RT_ROLE_SLEEP);
     assert_int_equal(tr->events[1].worker, 0);
     assert_int_equal(tr->events[0].worker, -1);
+    assert_int_equal(tr->events[3].loop, 1); /* left out, read back */
     assert_true(tr->events[1].t == 0.1 + 0.2);
     rt_trace_free(tr);
     free(text);
@@ -251,69 +253,357 @@ static const char *random_string(uint64_t *seed, char *buf, size_t size)
     return buf;
 }
 
-/* The writer formats straight into its buffer by a fast path of its own;
- * its lines must be byte for byte those of rt_trace_format_event, the
- * reference, for every kind and every shape of field. */
+/* A coherent-looking stream for version 2's defaults: tasks created with
+ * their first step, stepping (mostly from the handle queued for them, at
+ * the position they suspended at), suspending on futures or yielding,
+ * woken by handle.schedule, renamed, cancelled, printing; two loops; now
+ * and then a task id beyond what the defaults track, a line or function
+ * of 0 or "" where the task's position has one, and a func of equal text
+ * at another address. Every value is one the reader accepts. Strings are
+ * static or owned by `pool` (freed by the caller). */
+typedef struct gen {
+    uint64_t seed;
+    uint64_t tasks, handles, futs;
+    uint64_t pending[64]; /* task id -> a handle queued for it */
+    double t;
+    char **pool;          /* strings made for events, freed at the end */
+    size_t npool, cappool;
+} gen;
+
+static uint64_t gen_rand(gen *g)
+{
+    g->seed = g->seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return g->seed >> 16;
+}
+
+static const char *gen_keep(gen *g, const char *s)
+{
+    if (g->npool == g->cappool) {
+        g->cappool = g->cappool ? 2 * g->cappool : 1024;
+        g->pool = realloc(g->pool, g->cappool * sizeof *g->pool);
+    }
+    return g->pool[g->npool++] = strdup(s);
+}
+
+static void gen_event(gen *g, size_t seq, rt_event *e)
+{
+    static const char *const funcs[] = {"main", "worker", "fetch", "<module>"};
+    uint64_t r = gen_rand(g);
+    memset(e, 0, sizeof *e);
+    e->seq = seq;
+    e->worker = -1;
+    if (r % 9 == 0)
+        g->t += (double)(r % 7) * 0.125;
+    e->t = g->t;
+    e->loop = (r >> 8) % 10 == 0 ? 2 : (r >> 8) % 37 == 0 ? 0 : 1;
+    uint64_t task = g->tasks ? 1 + (r >> 12) % g->tasks : 0;
+    if ((r >> 20) % 97 == 0)
+        task = seq + 5000; /* beyond what the defaults track */
+    e->task = task;
+    e->line = (r >> 24) % 11 == 0 ? 0 : (int)(10 + (r >> 28) % 4);
+    int f = (int)((r >> 32) % 13);
+    e->func = f < 4 ? funcs[f] : f < 10 ? funcs[0] : f == 10 ? NULL : f == 11 ? "" :
+              gen_keep(g, funcs[1]); /* equal text, another address */
+    switch ((r >> 40) % 11) {
+    case 0:
+        e->kind = RT_EV_TASK_CREATE;
+        e->task = ++g->tasks;
+        e->handle = ++g->handles;
+        e->peer = task;
+        e->name = gen_keep(g, "Task-x");
+        if (g->tasks < 64)
+            g->pending[g->tasks] = e->handle;
+        break;
+    case 1: case 2: case 3:
+        e->kind = RT_EV_TASK_STEP;
+        e->handle = task < 64 && (r >> 44) % 5 ? g->pending[task] : (r >> 44) % 100;
+        if ((r >> 50) % 13 == 0) {
+            e->type = "CancelledError";
+            e->text = (r >> 54) % 2 ? "why" : NULL;
+        }
+        break;
+    case 4: case 5: case 6:
+        e->kind = RT_EV_TASK_SUSPEND;
+        if ((r >> 44) % 3) {
+            e->kind2 = RT_ROLE_YIELD;
+            e->handle = (r >> 46) % 17 ? ++g->handles : 0;
+            if (task < 64)
+                g->pending[task] = e->handle;
+        } else {
+            e->kind2 = (r >> 46) % 2 ? RT_ROLE_SLEEP : RT_ROLE_TASK;
+            if (e->kind2 == RT_ROLE_TASK)
+                e->peer = 1;
+            else
+                e->future = ++g->futs;
+            e->name = e->kind2 == RT_ROLE_SLEEP ? "sleep(1)" : NULL;
+        }
+        break;
+    case 7:
+        e->kind = RT_EV_HANDLE_SCHEDULE;
+        e->handle = ++g->handles;
+        e->kind2 = (r >> 44) % 3 ? RT_HANDLE_WAKEUP : RT_HANDLE_CALLBACK;
+        e->name = e->kind2 == RT_HANDLE_CALLBACK ? "cb" : NULL;
+        if (e->kind2 == RT_HANDLE_CALLBACK)
+            e->task = 0;
+        else if (task < 64)
+            g->pending[task] = e->handle;
+        break;
+    case 8:
+        e->kind = RT_EV_TASK_CANCEL_DELIVER;
+        break;
+    case 9:
+        e->kind = (r >> 44) % 2 ? RT_EV_OUTPUT : RT_EV_LOOP_ITERATION;
+        e->text = "line\n";
+        e->name = "stdout";
+        e->n = (int64_t)seq;
+        break;
+    default:
+        e->kind = (r >> 44) % 2 ? RT_EV_TASK_RENAME : RT_EV_TIMER_ARM;
+        e->name = "renamed";
+        e->handle = ++g->handles;
+        e->when = g->t + 1;
+        break;
+    }
+    if (!e->task && (e->kind == RT_EV_TASK_STEP || e->kind == RT_EV_TASK_SUSPEND ||
+                     e->kind == RT_EV_TASK_CANCEL_DELIVER || e->kind == RT_EV_TASK_RENAME))
+        e->kind = RT_EV_LOOP_ITERATION;
+}
+
+static void gen_free(gen *g)
+{
+    for (size_t i = 0; i < g->npool; i++)
+        free(g->pool[i]);
+    free(g->pool);
+}
+
+/* The writer formats straight into its buffer by fast paths of its own
+ * (the general one, and one for the two events of a task step); their
+ * lines must be byte for byte those of the reference formatter (a writer
+ * with `reference` set), for every kind and every shape of field, and in
+ * every context of version 2's defaults: random events (strings with
+ * every byte that needs escaping, UTF-8, some longer than the writer's
+ * buffer), then a coherent stream where the defaults apply. */
 static void test_writer_matches_format(void **state)
 {
     (void)state;
-    enum { N = 20000, BIG = 80000 };
+    enum { N = 20000, M = 30000, BIG = 80000 };
     static const double floats[] = {0.0, -0.0, 1e-05, 0.1, 0.30000000000000004, 2.0,
                                     1e16, 123456.789, -3.5, 1e300, NAN, INFINITY};
-    static char sbuf[4][BIG];
-    rt_event *evs = calloc(N, sizeof *evs);
+    static char sbuf[BIG];
+    char *text[2] = {NULL, NULL};
+    size_t len[2] = {0, 0};
+    FILE *f[2];
+    rt_trace_writer w[2];
+    for (int k = 0; k < 2; k++) {
+        f[k] = open_memstream(&text[k], &len[k]);
+        assert_int_equal(rt_trace_writer_open(&w[k], f[k], RT_TRACE_JSONL, "x.py", "", 0,
+                                              RT_CLOCK_VIRTUAL), 0);
+        w[k].reference = k == 1;
+    }
+    uint64_t seed = 42;
+    char *strs[4];
+    for (size_t i = 0; i < N; i++) {
+        rt_event e;
+        memset(&e, 0, sizeof e);
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint64_t r = seed >> 16;
+        e.kind = (rt_event_kind)(r % (RT_EV__COUNT - 1)); /* not run.end */
+        e.seq = i * (r % 3 == 0 ? 1000003 : 1);
+        e.t = floats[(r >> 8) % 12];
+        e.when = floats[(r >> 12) % 12];
+        e.loop = (r >> 16) % 3;
+        e.task = (r >> 18) % 5 == 0 ? UINT64_MAX : (r >> 20) % 100000;
+        e.future = (r >> 22) % 1000;
+        e.handle = (r >> 24) % 10000000;
+        e.job = (r >> 26) % 4;
+        e.executor = (r >> 28) % 2;
+        e.peer = (r >> 30) % 7;
+        e.worker = (int)((r >> 32) % 4) - 1;
+        e.line = (int)((r >> 34) % 2000) - 3;
+        e.kind2 = (int)((r >> 40) % 12) - 1; /* some out of range */
+        e.n = (r >> 44) % 4 == 0 ? INT64_MIN : (int64_t)((r >> 46) % 100000) - 50;
+        /* Each string at an address of its own, as the runtime's are. */
+        for (int k = 0; k < 4; k++) {
+            const char *v = random_string(&seed, sbuf, BIG);
+            strs[k] = v ? strdup(v) : NULL;
+        }
+        e.func = strs[0];
+        e.name = strs[1];
+        e.type = strs[2];
+        e.text = strs[3];
+        rt_trace_writer_event(&w[0], &e);
+        rt_trace_writer_event(&w[1], &e);
+        for (int k = 0; k < 4; k++)
+            free(strs[k]);
+    }
+    gen g = {.seed = 7};
+    for (size_t i = 0; i < M; i++) {
+        rt_event e;
+        gen_event(&g, (size_t)N * 1000003 + i, &e);
+        rt_trace_writer_event(&w[0], &e);
+        rt_trace_writer_event(&w[1], &e);
+    }
+    gen_free(&g);
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(rt_trace_writer_close(&w[k], 0, "ok"), 0);
+        fclose(f[k]);
+    }
+    /* Compare line by line, to name the first difference. */
+    const char *a = text[0], *b = text[1];
+    for (size_t line = 1; *a || *b; line++) {
+        const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
+        assert_non_null(ea);
+        assert_non_null(eb);
+        if (ea - a != eb - b || memcmp(a, b, (size_t)(ea - a)) != 0)
+            fail_msg("line %zu differs:\n fast %.200s\n  ref %.200s", line, a, b);
+        a = ea + 1;
+        b = eb + 1;
+    }
+    assert_true(len[0] == len[1]);
+    free(text[0]);
+    free(text[1]);
+}
+
+/* Version 2's defaults leave keys out (test_v2_format pins which); the
+ * reader puts every value back. A coherent stream written and read again
+ * gives the same events as the stream kept in memory, and the trace read
+ * writes out to the same bytes. */
+static void test_v2_roundtrip(void **state)
+{
+    (void)state;
+    enum { N = 50000 };
+    rt_trace *mem = rt_trace_new("x.py", "pass\n", 5, RT_CLOCK_VIRTUAL);
+    assert_non_null(mem);
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     rt_trace_writer w;
-    assert_int_equal(rt_trace_writer_open(&w, f, RT_TRACE_JSONL, "x.py", "", 0,
+    assert_int_equal(rt_trace_writer_open(&w, f, RT_TRACE_JSONL, "x.py", "pass\n", 5,
                                           RT_CLOCK_VIRTUAL), 0);
-    uint64_t seed = 42;
+    gen g = {.seed = 99};
     for (size_t i = 0; i < N; i++) {
-        rt_event *e = &evs[i];
-        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-        uint64_t r = seed >> 16;
-        e->kind = (rt_event_kind)(r % (RT_EV__COUNT - 1)); /* not run.end */
-        e->seq = i * (r % 3 == 0 ? 1000003 : 1);
-        e->t = floats[(r >> 8) % 12];
-        e->when = floats[(r >> 12) % 12];
-        e->loop = (r >> 16) % 3;
-        e->task = (r >> 18) % 5 == 0 ? UINT64_MAX : (r >> 20) % 100000;
-        e->future = (r >> 22) % 1000;
-        e->handle = (r >> 24) % 10000000;
-        e->job = (r >> 26) % 4;
-        e->executor = (r >> 28) % 2;
-        e->peer = (r >> 30) % 7;
-        e->worker = (int)((r >> 32) % 4) - 1;
-        e->line = (int)((r >> 34) % 2000) - 3;
-        e->kind2 = (int)((r >> 40) % 12) - 1; /* some out of range */
-        e->n = (r >> 44) % 4 == 0 ? INT64_MIN : (int64_t)((r >> 46) % 100000) - 50;
-        e->func = random_string(&seed, sbuf[0], BIG);
-        e->name = random_string(&seed, sbuf[1], BIG);
-        e->type = random_string(&seed, sbuf[2], BIG);
-        e->text = random_string(&seed, sbuf[3], BIG);
-        /* The strings live in shared buffers: format now, compare later. */
-        char probe[1];
-        size_t need = rt_trace_format_event(e, probe, sizeof probe) + 1;
-        char *line = malloc(need);
-        assert_int_equal(rt_trace_format_event(e, line, need), need - 1);
-        rt_trace_writer_event(&w, e);
-        evs[i].text = line; /* keep the reference line */
+        rt_event e;
+        gen_event(&g, i, &e);
+        rt_trace_writer_event(&w, &e);
+        assert_int_equal(rt_trace_append(mem, &e), 0);
     }
+    rt_event end = {.kind = RT_EV_RUN_END, .seq = N, .t = g.t, .worker = -1, .text = "ok"};
+    rt_trace_writer_event(&w, &end);
+    assert_int_equal(rt_trace_append(mem, &end), 0);
+    gen_free(&g);
     assert_int_equal(rt_trace_writer_close(&w, 0, "ok"), 0);
     fclose(f);
-    const char *p = strchr(text, '\n') + 1; /* past the header */
-    for (size_t i = 0; i < N; i++) {
-        const char *want = evs[i].text;
-        size_t n = strlen(want);
-        if (strncmp(p, want, n) != 0)
-            fail_msg("event %zu differs:\n got %.200s\nwant %.200s", i, p, want);
-        p += n;
-        free((char *)evs[i].text);
-    }
-    assert_true(strncmp(p, "{\"seq\":", 7) == 0 && strstr(p, "\"ev\":\"run.end\""));
-    free(evs);
+    rt_trace *tr;
+    rt_trace_error err;
+    int rc = rt_trace_parse(text, len, "v2.jsonl", 0, &tr, &err);
+    if (rc)
+        fail_msg("%s:%d:%d: %s", err.file, err.line, err.col, err.message);
+    assert_int_equal(tr->version, 2);
+    assert_int_equal(rt_trace_compare(mem, tr, stderr), 0);
+    /* Written again, byte for byte. */
+    char *again = NULL;
+    size_t alen = 0;
+    f = open_memstream(&again, &alen);
+    assert_int_equal(rt_trace_export(tr, f, RT_TRACE_JSONL), 0);
+    fclose(f);
+    assert_int_equal(alen, len);
+    assert_memory_equal(again, text, len);
+    /* Version 2 is smaller: some keys were left out. */
+    assert_non_null(strstr(text, "\"ev\":\"task.step\",\"task\":"));
+    free(again);
     free(text);
+    rt_trace_free(tr);
+    rt_trace_free(mem);
+}
+
+/* What version 2 leaves out, line by line: the loop of the event before,
+ * the task's position on its step and suspend, the handle queued for it on
+ * its step, and the role of a yield that names its step; what it keeps
+ * though zero; and a version 1 trace written back as version 1. */
+static void test_v2_format(void **state)
+{
+    (void)state;
+    rt_event evs[] = {
+        {.kind = RT_EV_LOOP_CREATE, .loop = 1},
+        {.kind = RT_EV_TASK_CREATE, .loop = 1, .task = 1, .handle = 1, .line = 3,
+         .func = "main", .name = "Task-1"},
+        {.kind = RT_EV_TASK_STEP, .loop = 1, .task = 1, .handle = 1, .line = 3,
+         .func = "main"},
+        {.kind = RT_EV_TASK_SUSPEND, .loop = 1, .task = 1, .handle = 2, .line = 5,
+         .func = "main", .kind2 = RT_ROLE_YIELD},
+        {.kind = RT_EV_TASK_STEP, .loop = 1, .task = 1, .handle = 2, .line = 5,
+         .func = "main"},
+        {.kind = RT_EV_TASK_SUSPEND, .loop = 1, .task = 1, .future = 1, .line = 5,
+         .func = "helper", .kind2 = RT_ROLE_SLEEP, .name = "sleep(1)"},
+        {.kind = RT_EV_HANDLE_SCHEDULE, .loop = 2, .task = 1, .handle = 3,
+         .kind2 = RT_HANDLE_WAKEUP},
+        {.kind = RT_EV_TASK_STEP, .loop = 2, .task = 1, .handle = 3, .line = 0,
+         .func = NULL, .type = "CancelledError"},
+        {.kind = RT_EV_TASK_CANCEL_DELIVER, .loop = 0, .task = 1, .line = 0},
+    };
+    const char *want[] = {
+        "{\"seq\":0,\"t\":0.0,\"ev\":\"loop.create\",\"loop\":1}",
+        "{\"seq\":1,\"t\":0.0,\"ev\":\"task.create\",\"task\":1,\"handle\":1,\"line\":3,"
+        "\"func\":\"main\",\"name\":\"Task-1\"}",
+        "{\"seq\":2,\"t\":0.0,\"ev\":\"task.step\",\"task\":1}",
+        "{\"seq\":3,\"t\":0.0,\"ev\":\"task.suspend\",\"task\":1,\"handle\":2,\"line\":5}",
+        "{\"seq\":4,\"t\":0.0,\"ev\":\"task.step\",\"task\":1}",
+        "{\"seq\":5,\"t\":0.0,\"ev\":\"task.suspend\",\"task\":1,\"fut\":1,\"func\":\"helper\","
+        "\"role\":\"sleep\",\"name\":\"sleep(1)\"}",
+        "{\"seq\":6,\"t\":0.0,\"ev\":\"handle.schedule\",\"loop\":2,\"task\":1,\"handle\":3,"
+        "\"hkind\":\"wakeup\"}",
+        "{\"seq\":7,\"t\":0.0,\"ev\":\"task.step\",\"task\":1,\"line\":0,\"func\":\"\","
+        "\"type\":\"CancelledError\"}",
+        "{\"seq\":8,\"t\":0.0,\"ev\":\"task.cancel_deliver\",\"loop\":0,\"task\":1}",
+    };
+    enum { N = sizeof evs / sizeof evs[0] };
+    for (int version = 1; version <= 2; version++) {
+        /* Version 1: a trace read from a version 1 file, written back. */
+        rt_trace *tr = rt_trace_new("x.py", "", 0, RT_CLOCK_VIRTUAL);
+        tr->version = version;
+        for (size_t i = 0; i < N; i++) {
+            evs[i].seq = i;
+            evs[i].worker = -1;
+            assert_int_equal(rt_trace_append(tr, &evs[i]), 0);
+        }
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        assert_int_equal(rt_trace_export(tr, f, RT_TRACE_JSONL), 0);
+        fclose(f);
+        char head[64];
+        snprintf(head, sizeof head, "{\"format\":\"loopscope-trace\",\"version\":%d,", version);
+        assert_true(strncmp(text, head, strlen(head)) == 0);
+        const char *p = strchr(text, '\n') + 1;
+        for (size_t i = 0; i < N; i++) {
+            char line[512];
+            if (version == 2) {
+                snprintf(line, sizeof line, "%s\n", want[i]);
+            } else {
+                rt_trace_format_event(&tr->events[i], line, sizeof line);
+            }
+            if (strncmp(p, line, strlen(line)) != 0)
+                fail_msg("version %d, event %zu:\n got %.200s\nwant %s", version, i, p, line);
+            p += strlen(line);
+        }
+        /* Read back: every value is there again. */
+        rt_trace *back;
+        rt_trace_error err;
+        int rc = rt_trace_parse(text, len, "v.jsonl", RT_TRACE_LENIENT, &back, &err);
+        if (rc)
+            fail_msg("%s:%d: %s", err.file, err.line, err.message);
+        assert_int_equal(back->version, version);
+        assert_int_equal(rt_trace_compare(tr, back, stderr), 0);
+        assert_int_equal(back->events[2].handle, 1);
+        assert_int_equal(back->events[4].line, 5);
+        assert_string_equal(back->events[4].func, "main");
+        assert_int_equal(back->events[3].kind2, RT_ROLE_YIELD);
+        assert_int_equal(back->events[7].loop, 2);
+        assert_int_equal(back->events[8].loop, 0);
+        rt_trace_free(back);
+        rt_trace_free(tr);
+        free(text);
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -441,13 +731,37 @@ static void test_reader_errors(void **state)
 
     /* A newer version and an edited source are refused in the header. */
     char text[1024];
-    snprintf(text, sizeof text, "%s" EV0 END1, header_line(2, "x = 1\n"));
+    snprintf(text, sizeof text, "%s" EV0 END1, header_line(3, "x = 1\n"));
     rt_trace *tr;
     rt_trace_error err;
     assert_int_equal(rt_trace_parse(text, strlen(text), "new.jsonl", 0, &tr, &err), RT_EFORMAT);
     assert_int_equal(err.line, 1);
     assert_string_equal(err.message,
-                        "trace version 2 is newer than this loopscope understands (1)");
+                        "trace version 3 is newer than this loopscope understands (2)");
+
+    /* Version 2 may leave out the role of a yield that names its step, not
+     * of any other task.suspend; version 1 never. */
+    static const char *const no_role =
+        "{\"seq\":0,\"t\":0.0,\"ev\":\"task.suspend\",\"task\":1,\"fut\":2}\n" END1;
+    static const char *const yield =
+        "{\"seq\":0,\"t\":0.0,\"ev\":\"task.suspend\",\"task\":1,\"handle\":2}\n" END1;
+    for (int version = 1; version <= 2; version++) {
+        snprintf(text, sizeof text, "%s%s", header_line(version, "x = 1\n"), no_role);
+        assert_int_equal(rt_trace_parse(text, strlen(text), "r.jsonl", 0, &tr, &err),
+                         RT_EFORMAT);
+        assert_int_equal(err.line, 2);
+        assert_non_null(strstr(err.message, "needs the key 'role'"));
+        snprintf(text, sizeof text, "%s%s", header_line(version, "x = 1\n"), yield);
+        int rc = rt_trace_parse(text, strlen(text), "y.jsonl", 0, &tr, &err);
+        if (version == 1) {
+            assert_int_equal(rc, RT_EFORMAT);
+        } else {
+            assert_int_equal(rc, 0);
+            assert_int_equal(tr->events[0].kind2, RT_ROLE_YIELD);
+            assert_int_equal(tr->events[0].handle, 2);
+            rt_trace_free(tr);
+        }
+    }
     snprintf(text, sizeof text, "%s" EV0 END1, header_line(1, "y = 2\n"));
     assert_int_equal(rt_trace_parse(text, strlen(text), "ed.jsonl", 0, &tr, &err), RT_EFORMAT);
     assert_non_null(strstr(err.message, "sha256 does not match"));
@@ -570,15 +884,29 @@ static void test_compare(void **state)
 /* Chrome export                                                            */
 /* ------------------------------------------------------------------------ */
 
+/* Version 2 traces of lessons (their goldens), exported too: their
+ * tasks' steps have no handle.run, and awaited tasks are named by id. */
+static const char *const GOLDEN_CHROME[] = {"03_tasks_create_task", "06_run_in_executor",
+                                            "14_gather", "16_cancellation",
+                                            "25_round_robin"};
+
 static void test_chrome_export(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof TRACES / sizeof TRACES[0]; i++) {
+    size_t ntraces = sizeof TRACES / sizeof TRACES[0];
+    size_t ngolden = sizeof GOLDEN_CHROME / sizeof GOLDEN_CHROME[0];
+    for (size_t i = 0; i < ntraces + ngolden; i++) {
         rt_trace *tr;
         rt_trace_error err;
-        assert_int_equal(rt_trace_read(trace_path(TRACES[i]), 0, &tr, &err), 0);
+        char in[4096];
+        const char *stem = i < ntraces ? TRACES[i] : GOLDEN_CHROME[i - ntraces];
+        if (i < ntraces)
+            snprintf(in, sizeof in, "%s", trace_path(stem));
+        else
+            snprintf(in, sizeof in, "%s/tests/golden/%s.jsonl", LOOPSCOPE_SOURCE_DIR, stem);
+        assert_int_equal(rt_trace_read(in, 0, &tr, &err), 0);
         char path[4096];
-        snprintf(path, sizeof path, "%s/chrome_%s.json", out_dir(), TRACES[i]);
+        snprintf(path, sizeof path, "%s/chrome_%s.json", out_dir(), stem);
         FILE *f = fopen(path, "w");
         assert_non_null(f);
         assert_int_equal(rt_trace_export(tr, f, RT_TRACE_CHROME), 0);
@@ -593,7 +921,7 @@ static void test_chrome_export(void **state)
         assert_non_null(strstr(text, "\"ph\":\"X\""));
         assert_true(strcmp(text + len - 4, "\n]}\n") == 0);
         /* Every trace where a task awaits something gets flow arrows. */
-        if (strcmp(TRACES[i], "deadlock") != 0) {
+        if (strcmp(stem, "deadlock") != 0) {
             assert_non_null(strstr(text, "\"ph\":\"s\""));
             assert_non_null(strstr(text, "\"ph\":\"f\",\"bp\":\"e\"") ||
                             strstr(text, "\"bp\":\"e\""));
@@ -630,13 +958,49 @@ static void test_alloc_failure(void **state)
         }
     }
     assert_true(ok > 0);
-    /* The writer fails cleanly too. */
-    rt_trace_writer w;
-    rt_alloc_fail_after(0);
-    assert_int_equal(rt_trace_writer_open(&w, stdout, RT_TRACE_JSONL, "a", "", 0,
-                                          RT_CLOCK_VIRTUAL), RT_ENOMEM);
-    rt_alloc_fail_after(-1);
     free(text);
+    /* A version 2 trace: the defaults' task table may fail to grow too. */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/golden/08_error_handling.jsonl", LOOPSCOPE_SOURCE_DIR);
+    text = slurp(path, &len);
+    assert_non_null(text);
+    ok = 0;
+    for (long n = 0; n < 60; n++) {
+        rt_trace *tr = NULL;
+        rt_trace_error err;
+        rt_alloc_fail_after(n);
+        int rc = rt_trace_parse(text, len, "08.jsonl", 0, &tr, &err);
+        rt_alloc_fail_after(-1);
+        if (rc == 0) {
+            ok++;
+            assert_int_equal(tr->version, 2);
+            rt_trace_free(tr);
+        } else {
+            assert_int_equal(rc, RT_ENOMEM);
+            assert_null(tr);
+            assert_string_equal(err.message, "out of memory");
+        }
+    }
+    assert_true(ok > 0);
+    free(text);
+    /* The writer fails cleanly too: at open (its buffer, its defaults'
+     * state), or at close when the defaults' task table could not grow. */
+    rt_trace_writer w;
+    for (long n = 0; n < 2; n++) {
+        rt_alloc_fail_after(n);
+        assert_int_equal(rt_trace_writer_open(&w, stdout, RT_TRACE_JSONL, "a", "", 0,
+                                              RT_CLOCK_VIRTUAL), RT_ENOMEM);
+        rt_alloc_fail_after(-1);
+    }
+    FILE *f = fopen("/dev/null", "w");
+    assert_int_equal(rt_trace_writer_open(&w, f, RT_TRACE_JSONL, "a", "", 0, RT_CLOCK_VIRTUAL),
+                     0);
+    rt_event e = {.kind = RT_EV_TASK_CREATE, .task = 1, .worker = -1, .func = "f"};
+    rt_alloc_fail_after(0);
+    rt_trace_writer_event(&w, &e);
+    rt_alloc_fail_after(-1);
+    assert_int_equal(rt_trace_writer_close(&w, 0, "ok"), RT_ENOMEM);
+    fclose(f);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -712,6 +1076,8 @@ int main(void)
         cmocka_unit_test(test_writer),
         cmocka_unit_test(test_format_event),
         cmocka_unit_test(test_writer_matches_format),
+        cmocka_unit_test(test_v2_format),
+        cmocka_unit_test(test_v2_roundtrip),
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_reader_errors),
         cmocka_unit_test(test_reader_error_columns),

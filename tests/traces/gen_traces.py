@@ -9,10 +9,12 @@ one-thread-at-a-time executor. Scenario coroutines are generators that yield
 operations (print, sleep, create_task, await ...) tagged with their source
 line, so each trace matches the scenario text stored in its header.
 
-Output follows docs/trace-format.md exactly (keys in the documented order,
-only the keys a kind uses, floats as Python prints them), which is also how
-the C writer must print them: tests/test_trace.c reads every file and writes
-it back byte for byte.
+The traces are in version 1 of the format, which the reader still reads
+(and writes back as version 1): they keep the window's version 1 path
+tested. Output follows docs/trace-format.md exactly (keys in the
+documented order, only the keys a kind uses, floats as Python prints
+them), which is also how the C writer must print them: tests/test_trace.c
+reads every file and writes it back byte for byte.
 
 Usage: gen_traces.py [--out DIR] [--big-only]
   writes hello, two_tasks, executor, exception, cancel, deadlock and
