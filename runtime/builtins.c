@@ -1971,6 +1971,10 @@ Value vm_import(VM *vm, Str *name)
         if (IS_ERR(a))
             return a;
         decref(a);
+        if ((str_eq_cstr(name, "asyncio.subprocess") ||
+             str_eq_cstr(name, "asyncio.streams")) &&
+            aio_streams_ensure(vm) < 0)
+            return VAL_ERR;
         m = dict_get_str(vm->modules, name);
     }
     if (IS_ERR(m))

@@ -679,6 +679,7 @@ struct VM {
     Dict *builtins;
     Dict *modules;          /* name -> Module */
     Dict *debug_origins;    /* debug mode: object address -> "file:line" */
+    bool streams_pending;   /* asyncio's streams half is not loaded yet */
     Dict *interned;         /* str -> str */
     Module *main_module;
     Value running_loop;     /* the LoopObj running now, or none */
@@ -1085,6 +1086,10 @@ int aio_run_prelude(VM *vm, Module *m, const char *src, const char *filename);
 /* Streams and subprocesses (mod_streams.c): loads them into the asyncio
  * module; forgets a closing loop's simulated selector. */
 int aio_streams_init(VM *vm, Module *m);
+/* Loads streams and subprocesses if they are not yet (on the first import
+ * of asyncio.subprocess or asyncio.streams, or a name of asyncio or of a
+ * loop not found otherwise). -1 with an exception set on failure. */
+int aio_streams_ensure(VM *vm);
 void aio_io_drop(VM *vm, LoopObj *lo);
 void mod_random_init(VM *vm);
 void mod_asyncio_init(VM *vm);

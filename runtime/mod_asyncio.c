@@ -3003,15 +3003,25 @@ Value mod_asyncio_module(VM *vm)
     obj_decref(cf);
     obj_decref(conc);
     vm->asyncio = val_obj(m);
-    /* The Python part: the asyncio prelude, then streams and
-     * subprocesses. */
-    if (aio_load_prelude(vm, m) < 0 || aio_streams_init(vm, m) < 0) {
+    /* The Python part: the asyncio prelude. Streams and subprocesses come
+     * on first use (aio_streams_ensure): most scenarios never touch them,
+     * and compiling their half would cost every run a few milliseconds. */
+    if (aio_load_prelude(vm, m) < 0) {
         vm->asyncio = VAL_NONE;
         obj_decref(m);
         return VAL_ERR;
     }
+    vm->streams_pending = true;
     incref(vm->asyncio);
     return vm->asyncio;
+}
+
+int aio_streams_ensure(VM *vm)
+{
+    if (!vm->streams_pending || !IS_LAYOUT(vm->asyncio, MODULE))
+        return 0;
+    vm->streams_pending = false;
+    return aio_streams_init(vm, (Module *)AS_OBJ(vm->asyncio));
 }
 
 /* ------------------------------------------------------------------------ */

@@ -1786,7 +1786,7 @@ static Value special_attr(VM *vm, Value v, Str *name)
     return VAL_ERR;
 }
 
-Value val_getattr_opt(VM *vm, Value v, Str *name)
+static Value getattr_opt_impl(VM *vm, Value v, Str *name)
 {
     if (IS_OBJ(v) && class_of_obj(AS_OBJ(v)) == vm->c.super)
         return super_getattr(vm, v, name);
@@ -3079,5 +3079,19 @@ int val_hash(VM *vm, Value v, uint64_t *out)
         return -1;
     int r = hash_impl(vm, v, out);
     leave_nested(vm);
+    return r;
+}
+
+Value val_getattr_opt(VM *vm, Value v, Str *name)
+{
+    Value r = getattr_opt_impl(vm, v, name);
+    /* A name of asyncio, or of a loop, that streams and subprocesses
+     * would add: load them and look again. */
+    if (IS_ERR(r) && vm->streams_pending && !vm_has_exc(vm) &&
+        (val_is(v, vm->asyncio) || IS_LAYOUT(v, LOOP))) {
+        if (aio_streams_ensure(vm) < 0)
+            return VAL_ERR;
+        r = getattr_opt_impl(vm, v, name);
+    }
     return r;
 }
