@@ -957,72 +957,61 @@ def _check_closed(loop):
 # _remove_writer, as functions of the loop: a file's key holds the reader
 # and writer handles; replacing one cancels the old.
 
-def _add_reader(loop, fd, callback, *args):
+def _add_watch(loop, fd, event, slot, callback, args):
+    # slot 0: the reader, 1: the writer (the key's data is the pair).
     _check_closed(loop)
     handle = _IOHandle(loop, callback, args)
     sel = _selector(loop)
     key = sel._fd_to_key.get(fd)
     if key is None:
-        sel.register(fd, _EVENT_READ, (handle, None))
+        pair = [None, None]
+        pair[slot] = handle
+        sel.register(fd, event, tuple(pair))
     else:
-        reader, writer = key.data
-        sel.modify(fd, key.events | _EVENT_READ, (handle, writer))
-        if reader is not None:
-            reader.cancel()
+        pair = list(key.data)
+        old = pair[slot]
+        pair[slot] = handle
+        sel.modify(fd, key.events | event, tuple(pair))
+        if old is not None:
+            old.cancel()
     return handle
+
+
+def _remove_watch(loop, fd, event, slot):
+    if loop.is_closed():
+        return False
+    sel = _selector(loop)
+    key = sel._fd_to_key.get(fd)
+    if key is None:
+        return False
+    pair = list(key.data)
+    old = pair[slot]
+    pair[slot] = None
+    mask = key.events & ~event
+    if not mask:
+        sel.unregister(fd)
+    else:
+        sel.modify(fd, mask, tuple(pair))
+    if old is not None:
+        old.cancel()
+        return True
+    return False
+
+
+def _add_reader(loop, fd, callback, *args):
+    return _add_watch(loop, fd, _EVENT_READ, 0, callback, args)
 
 
 def _remove_reader(loop, fd):
-    if loop.is_closed():
-        return False
-    sel = _selector(loop)
-    key = sel._fd_to_key.get(fd)
-    if key is None:
-        return False
-    reader, writer = key.data
-    mask = key.events & ~_EVENT_READ
-    if not mask:
-        sel.unregister(fd)
-    else:
-        sel.modify(fd, mask, (None, writer))
-    if reader is not None:
-        reader.cancel()
-        return True
-    return False
+    return _remove_watch(loop, fd, _EVENT_READ, 0)
 
 
 def _add_writer(loop, fd, callback, *args):
-    _check_closed(loop)
-    handle = _IOHandle(loop, callback, args)
-    sel = _selector(loop)
-    key = sel._fd_to_key.get(fd)
-    if key is None:
-        sel.register(fd, _EVENT_WRITE, (None, handle))
-    else:
-        reader, writer = key.data
-        sel.modify(fd, key.events | _EVENT_WRITE, (reader, handle))
-        if writer is not None:
-            writer.cancel()
-    return handle
+    return _add_watch(loop, fd, _EVENT_WRITE, 1, callback, args)
 
 
 def _remove_writer(loop, fd):
-    if loop.is_closed():
-        return False
-    sel = _selector(loop)
-    key = sel._fd_to_key.get(fd)
-    if key is None:
-        return False
-    reader, writer = key.data
-    mask = key.events & ~_EVENT_WRITE
-    if not mask:
-        sel.unregister(fd)
-    else:
-        sel.modify(fd, mask, (reader, None))
-    if writer is not None:
-        writer.cancel()
-        return True
-    return False
+    return _remove_watch(loop, fd, _EVENT_WRITE, 1)
 
 
 def _test_selector_event(loop, fd, event):
