@@ -1611,8 +1611,11 @@ static Value b_id(VM *vm, Value *args, int nargs, Tuple *kw)
         return VAL_ERR;
     uint64_t h;
     Value v = args[0];
-    if (IS_OBJ(v))
-        return val_int((int64_t)((uintptr_t)AS_OBJ(v) >> 4));
+    if (IS_OBJ(v)) {
+        if (!obj_identity(vm, AS_OBJ(v), &h))
+            return vm_raise_nomem(vm);
+        return val_int((int64_t)h);
+    }
     if (val_hash(vm, v, &h) < 0)
         return VAL_ERR;
     return val_int((int64_t)(h >> 1));
@@ -2045,6 +2048,7 @@ void builtins_init(VM *vm)
     class_add_method(vm, c->property, "setter", m_property_setter);
     class_add_method(vm, c->TextIO, "write", io_write);
     class_add_method(vm, c->TextIO, "flush", io_flush);
+    vm_install_coro_methods(vm);
     Class **const exported[] = {
         &vm->c.object, &vm->c.int_, &vm->c.float_, &vm->c.bool_, &vm->c.str,
         &vm->c.bytes, &vm->c.list, &vm->c.tuple, &vm->c.dict, &vm->c.set,

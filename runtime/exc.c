@@ -1444,6 +1444,8 @@ void exc_init_classes(VM *vm)
         "asyncio.exceptions");
     EXC(QueueEmpty, "QueueEmpty", c->Exception, "asyncio.queues");
     EXC(QueueFull, "QueueFull", c->Exception, "asyncio.queues");
+    EXC(BrokenBarrierError, "BrokenBarrierError", c->RuntimeError,
+        "asyncio.exceptions");
     EXC(BrokenExecutor, "BrokenExecutor", c->RuntimeError,
         "concurrent.futures._base");
     EXC(CFCancelledError, "CancelledError", c->Exception,

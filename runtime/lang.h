@@ -163,6 +163,7 @@ enum {
     OF_INTERNED = 1u << 0,   /* a str in the intern table */
     OF_IMMORTAL = 1u << 1,   /* never freed before VM teardown */
     OF_FINALIZED = 1u << 2,  /* its finaliser already ran */
+    OF_HAS_ID = 1u << 3,     /* has an identity serial (obj_identity) */
     OF_POOL_SHIFT = 24,      /* bits 24-28: the pool size class */
     OF_POOL_MASK = 0x1fu << 24,
     OF_BIG = 1u << 29,       /* allocated outside the pools */
@@ -647,7 +648,8 @@ typedef struct VMNames {
     X(Warning, "Warning") X(RuntimeWarning, "RuntimeWarning") X(DeprecationWarning, "DeprecationWarning") \
     X(UserWarning, "UserWarning") X(CancelledError, "CancelledError") X(InvalidStateError, "InvalidStateError") \
     X(IncompleteReadError, "IncompleteReadError") X(LimitOverrunError, "LimitOverrunError") X(QueueEmpty, "QueueEmpty") \
-    X(QueueFull, "QueueFull") X(BrokenExecutor, "BrokenExecutor") X(CFCancelledError, "CFCancelledError") \
+    X(QueueFull, "QueueFull") X(BrokenBarrierError, "BrokenBarrierError") \
+    X(BrokenExecutor, "BrokenExecutor") X(CFCancelledError, "CFCancelledError") \
     X(CFTimeoutError, "CFTimeoutError") X(Future, "Future") X(Task, "Task") \
     X(EventLoop, "EventLoop") X(Handle, "Handle") X(TimerHandle, "TimerHandle") \
     X(ThreadPoolExecutor, "ThreadPoolExecutor") X(CFuture, "CFuture")
@@ -738,6 +740,9 @@ void vm_free(VM *vm);
 void *obj_alloc(VM *vm, Class *cls, size_t size);
 /* Frees the memory of an object whose contents were already released. */
 void obj_free_mem(VM *vm, Obj *o);
+/* The stable identity of o (what id() returns and reprs show as its
+ * address): the same on every run. False when out of memory. */
+bool obj_identity(VM *vm, Obj *o, uint64_t *out);
 
 static inline Class *class_of_obj(const Obj *o)
 {
@@ -827,6 +832,8 @@ typedef struct SBuf {
     size_t len, cap;
     bool failed;
 } SBuf;
+/* Ends a default repr with " at 0x...>" (ops.c). */
+int repr_add_address(VM *vm, SBuf *b, Obj *o);
 void sb_init(SBuf *b);
 void sb_free(SBuf *b);
 void sb_add(SBuf *b, const char *s, size_t n);
@@ -1039,6 +1046,7 @@ rt_coro_status vm_coro_resume(VM *vm, Value coro, rt_resume how, Value in,
 NCoro *ncoro_new(VM *vm, const NCoroKind *kind);
 /* Reports "coroutine 'x' was never awaited" as CPython does. */
 void coro_warn_never_awaited(VM *vm, const char *name, int line);
+void vm_install_coro_methods(VM *vm);
 
 /* The thread running now (loop thread or a worker). */
 VMThread *vm_thread(VM *vm);

@@ -957,11 +957,11 @@ int aio_repr_into(VM *vm, SBuf *b, Value v)
         return handle_repr_into(vm, b, h->h, h->timer);
     }
     case LAYOUT_EXECUTOR:
-        sb_adds(b, "<concurrent.futures.thread.ThreadPoolExecutor object>");
-        return 0;
+        sb_adds(b, "<concurrent.futures.thread.ThreadPoolExecutor object");
+        return repr_add_address(vm, b, o);
     default:
-        sb_addf(b, "<%s object>", cls->name->data);
-        return 0;
+        sb_addf(b, "<%s object", cls->name->data);
+        return repr_add_address(vm, b, o);
     }
 }
 
@@ -2981,12 +2981,15 @@ Value mod_asyncio_module(VM *vm)
     add_class(vm, d, "LimitOverrunError", c->LimitOverrunError);
     add_class(vm, d, "QueueEmpty", c->QueueEmpty);
     add_class(vm, d, "QueueFull", c->QueueFull);
+    add_class(vm, d, "BrokenBarrierError", c->BrokenBarrierError);
     /* asyncio.exceptions, and concurrent.futures. */
     Module *ex = module_new(vm, "asyncio.exceptions");
     if (ex) {
         add_class(vm, ex->dict, "CancelledError", c->CancelledError);
         add_class(vm, ex->dict, "InvalidStateError", c->InvalidStateError);
         add_class(vm, ex->dict, "TimeoutError", c->TimeoutError);
+        add_class(vm, ex->dict, "BrokenBarrierError",
+                  c->BrokenBarrierError);
         dict_set_cstr(vm, d, "exceptions", val_obj(ex));
         obj_decref(ex);
     }

@@ -46,6 +46,12 @@ typedef struct Big {
     max_align_t align[];
 } Big;
 
+/* An object whose identity was asked for, and the serial it got. */
+typedef struct IdEntry {
+    Obj *obj;
+    uint64_t serial;
+} IdEntry;
+
 /* A freed slot: flags 0 tells teardown it is not an object. */
 typedef struct FreeSlot {
     uint32_t refs;
@@ -61,6 +67,9 @@ typedef struct VMHeap {
     size_t ndeferred, capdeferred;
     int depth;         /* nesting of obj_destroy */
     size_t live;       /* objects allocated and not freed */
+    IdEntry *ids;      /* identities handed out (see obj_identity) */
+    size_t nids, capids;
+    uint64_t next_id;
 } VMHeap;
 
 int vm_heap_init(VM *vm)
@@ -132,11 +141,105 @@ void *obj_alloc(VM *vm, Class *cls, size_t size)
     return o;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Identities                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* CPython shows an object's address in its default repr and returns it
+ * from id(); it hashes plain objects by it too. An address changes from run
+ * to run, and a scenario must print the same thing on every run, so an
+ * object gets a serial number the first time its identity is asked for,
+ * kept in an open-addressing table keyed by the object's address and
+ * dropped when the object is freed. Serials are never reused. */
+
+/* What id() returns for serial n: an address-like number, 16-aligned as
+ * CPython's objects are. */
+#define ID_BASE UINT64_C(0x7f5c3a000000)
+#define ID_STEP UINT64_C(0x40)
+
+static size_t id_slot(const VMHeap *h, const Obj *o)
+{
+    uint64_t x = (uint64_t)(uintptr_t)o;
+    x ^= x >> 29;
+    x *= UINT64_C(0x9e3779b97f4a7c15);
+    return (size_t)(x >> 32) & (h->capids - 1);
+}
+
+static int id_grow(VMHeap *h)
+{
+    size_t cap = h->capids ? h->capids * 2 : 64;
+    IdEntry *old = h->ids;
+    size_t oldcap = h->capids;
+    IdEntry *t = rt_calloc(cap, sizeof *t);
+    if (!t)
+        return -1;
+    h->ids = t;
+    h->capids = cap;
+    for (size_t i = 0; i < oldcap; i++) {
+        if (!old[i].obj)
+            continue;
+        size_t j = id_slot(h, old[i].obj);
+        while (t[j].obj)
+            j = (j + 1) & (cap - 1);
+        t[j] = old[i];
+    }
+    rt_free(old);
+    return 0;
+}
+
+static void id_forget(VMHeap *h, Obj *o)
+{
+    size_t mask = h->capids - 1;
+    size_t i = id_slot(h, o);
+    while (h->ids[i].obj != o) {
+        if (!h->ids[i].obj)
+            return;
+        i = (i + 1) & mask;
+    }
+    /* Backward-shift deletion: pull later entries of the probe run into
+     * the hole when their home slot allows it. */
+    size_t hole = i;
+    for (size_t j = (i + 1) & mask; h->ids[j].obj; j = (j + 1) & mask) {
+        size_t home = id_slot(h, h->ids[j].obj);
+        if (((j - home) & mask) >= ((j - hole) & mask)) {
+            h->ids[hole] = h->ids[j];
+            hole = j;
+        }
+    }
+    h->ids[hole].obj = NULL;
+    h->nids--;
+}
+
+bool obj_identity(VM *vm, Obj *o, uint64_t *out)
+{
+    VMHeap *h = vm->heap;
+    if (o->flags & OF_HAS_ID) {
+        size_t i = id_slot(h, o);
+        while (h->ids[i].obj != o)
+            i = (i + 1) & (h->capids - 1);
+        *out = ID_BASE + h->ids[i].serial * ID_STEP;
+        return true;
+    }
+    if ((h->nids + 1) * 4 > h->capids * 3 && id_grow(h) < 0)
+        return false;
+    size_t i = id_slot(h, o);
+    while (h->ids[i].obj)
+        i = (i + 1) & (h->capids - 1);
+    h->ids[i].obj = o;
+    h->ids[i].serial = ++h->next_id;
+    h->nids++;
+    o->flags |= OF_HAS_ID;
+    *out = ID_BASE + h->ids[i].serial * ID_STEP;
+    return true;
+}
+
 void obj_free_mem(VM *vm, Obj *o)
 {
     VMHeap *h = vm->heap;
     Class *cls = class_of_obj(o);
     h->live--;
+    if (o->flags & OF_HAS_ID)
+        id_forget(h, o);
     if (o->flags & OF_BIG) {
         Big *b = (Big *)(void *)((char *)o - offsetof(Big, align));
         b->prev->next = b->next;
@@ -366,6 +469,7 @@ void vm_heap_teardown(VM *vm)
         b = next;
     }
     rt_free(h->deferred);
+    rt_free(h->ids);
     rt_free(h);
     vm->heap = NULL;
 }

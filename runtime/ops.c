@@ -5,6 +5,7 @@
  * the types of the scenario subset, including its error messages; user
  * classes take part through their dunder methods.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -80,6 +81,20 @@ static int repr_enter(VM *vm, Obj *o)
 }
 
 static void repr_leave(VM *vm) { vm->repr_depth--; }
+
+/* Ends a default repr with the object's address as CPython shows it:
+ * " at 0x7f...>" (its stable identity, see obj_identity). */
+int repr_add_address(VM *vm, SBuf *b, Obj *o)
+{
+    uint64_t id;
+    if (!obj_identity(vm, o, &id)) {
+        vm_raise_nomem(vm);
+        return -1;
+    }
+    sb_addf(b, " at 0x%" PRIx64 ">", id);
+    return 0;
+}
+#define add_address repr_add_address
 
 static int repr_items(VM *vm, SBuf *b, Value *items, int64_t n)
 {
@@ -270,13 +285,17 @@ static int repr_into_impl(VM *vm, SBuf *b, Value v)
         return 0;
     }
     case LAYOUT_FUNCTION:
-        sb_addf(b, "<function %s>", ((Function *)o)->qualname->data);
-        return 0;
+        sb_addf(b, "<function %s", ((Function *)o)->qualname->data);
+        return add_address(vm, b, o);
     case LAYOUT_NATIVE: {
         Native *n = (Native *)o;
         if (!IS_NONE(n->bound))
-            sb_addf(b, "<built-in method %s of %s object>", n->name,
+        {
+            sb_addf(b, "<built-in method %s of %s object", n->name,
                     type_name(vm, n->bound));
+            return IS_OBJ(n->bound) ? add_address(vm, b, AS_OBJ(n->bound))
+                                    : (sb_addc(b, '>'), 0);
+        }
         else
             sb_addf(b, "<built-in function %s>", n->name);
         return 0;
@@ -289,9 +308,10 @@ static int repr_into_impl(VM *vm, SBuf *b, Value v)
                            : IS_LAYOUT(f, NATIVE) ? ((Native *)AS_OBJ(f))->name
                                                   : "?";
         if (IS_LAYOUT(f, NATIVE)) {
-            sb_addf(b, "<built-in method %s of %s object>", name,
+            sb_addf(b, "<built-in method %s of %s object", name,
                     type_name(vm, bd->self));
-            return 0;
+            return IS_OBJ(bd->self) ? add_address(vm, b, AS_OBJ(bd->self))
+                                    : (sb_addc(b, '>'), 0);
         }
         sb_addf(b, "<bound method %s of ", name);
         if (val_repr_into(vm, b, bd->self) < 0)
@@ -317,12 +337,12 @@ static int repr_into_impl(VM *vm, SBuf *b, Value v)
         return 0;
     }
     case LAYOUT_CORO:
-        sb_addf(b, "<coroutine object %s>",
+        sb_addf(b, "<coroutine object %s",
                 ((Coro *)o)->func->qualname->data);
-        return 0;
+        return add_address(vm, b, o);
     case LAYOUT_NCORO:
-        sb_addf(b, "<coroutine object %s>", ((NCoro *)o)->kind->name);
-        return 0;
+        sb_addf(b, "<coroutine object %s", ((NCoro *)o)->kind->name);
+        return add_address(vm, b, o);
     case LAYOUT_CELL:
         sb_adds(b, "<cell>");
         return 0;
@@ -330,8 +350,8 @@ static int repr_into_impl(VM *vm, SBuf *b, Value v)
         sb_addf(b, "<code object %s>", ((Code *)o)->name->data);
         return 0;
     case LAYOUT_PROPERTY:
-        sb_adds(b, "<property object>");
-        return 0;
+        sb_adds(b, "<property object");
+        return add_address(vm, b, o);
     case LAYOUT_ITER:
         if (cls == vm->c.dict_keys || cls == vm->c.dict_values ||
             cls == vm->c.dict_items) {
@@ -344,8 +364,8 @@ static int repr_into_impl(VM *vm, SBuf *b, Value v)
             obj_decref(l);
             return r;
         }
-        sb_addf(b, "<%s object>", cls->name->data);
-        return 0;
+        sb_addf(b, "<%s object", cls->name->data);
+        return add_address(vm, b, o);
     case LAYOUT_FUTURE:
     case LAYOUT_TASK:
     case LAYOUT_LOOP:
@@ -358,8 +378,8 @@ static int repr_into_impl(VM *vm, SBuf *b, Value v)
     default:
         sb_adds(b, "<");
         class_full_name(vm, b, cls);
-        sb_adds(b, " object>");
-        return 0;
+        sb_adds(b, " object");
+        return add_address(vm, b, o);
     }
 }
 

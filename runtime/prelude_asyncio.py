@@ -602,7 +602,7 @@ class Lock(_ContextManagerMixin):
         extra = 'locked' if self._locked else 'unlocked'
         if self._waiters:
             extra = f'{extra}, waiters:{len(self._waiters)}'
-        return f'<asyncio.locks.Lock object [{extra}]>'
+        return f'<asyncio.locks.Lock object at {hex(id(self))} [{extra}]>'
 
     def locked(self):
         return self._locked
@@ -669,7 +669,7 @@ class Event(_LoopBound):
         extra = 'set' if self._value else 'unset'
         if self._waiters:
             extra = f'{extra}, waiters:{len(self._waiters)}'
-        return f'<asyncio.locks.Event object [{extra}]>'
+        return f'<asyncio.locks.Event object at {hex(id(self))} [{extra}]>'
 
     def is_set(self):
         return self._value
@@ -713,7 +713,7 @@ class Condition(_ContextManagerMixin):
         extra = 'locked' if self.locked() else 'unlocked'
         if self._waiters:
             extra = f'{extra}, waiters:{len(self._waiters)}'
-        return f'<asyncio.locks.Condition object [{extra}]>'
+        return f'<asyncio.locks.Condition object at {hex(id(self))} [{extra}]>'
 
     async def wait(self):
         if not self.locked():
@@ -775,7 +775,8 @@ class Semaphore(_ContextManagerMixin):
                  else f'unlocked, value:{self._value}')
         if self._waiters:
             extra = f'{extra}, waiters:{len(self._waiters)}'
-        return f'<asyncio.locks.{type(self).__name__} object [{extra}]>'
+        return (f'<asyncio.locks.{type(self).__name__} object at '
+                f'{hex(id(self))} [{extra}]>')
 
     def locked(self):
         return self._value == 0 or (
@@ -826,6 +827,93 @@ class BoundedSemaphore(Semaphore):
         if self._value >= self._bound_value:
             raise ValueError('BoundedSemaphore released too many times')
         super().release()
+
+
+class Barrier(_LoopBound):
+    """A meeting point for a fixed number of tasks (asyncio.Barrier).
+
+    Its states are CPython's: 'filling' while tasks arrive, 'draining'
+    while the released ones leave, 'resetting' after reset() with tasks
+    still inside, 'broken' after abort(). A Condition does the waiting, so
+    tasks wake in the same order and after as many loop iterations as in
+    CPython.
+    """
+
+    def __init__(self, parties):
+        if parties < 1:
+            raise ValueError('parties must be > 0')
+        self._cond = Condition()
+        self._parties = parties
+        self._state = 'filling'
+        self._count = 0
+
+    def __repr__(self):
+        extra = self._state
+        if not self.broken:
+            extra = f'{extra}, waiters:{self.n_waiting}/{self.parties}'
+        return f'<asyncio.locks.Barrier object at {hex(id(self))} [{extra}]>'
+
+    async def __aenter__(self):
+        return await self.wait()
+
+    async def __aexit__(self, *args):
+        pass
+
+    async def wait(self):
+        async with self._cond:
+            # Wait out a draining or resetting barrier; a broken one fails.
+            await self._cond.wait_for(
+                lambda: self._state != 'draining'
+                and self._state != 'resetting')
+            if self._state == 'broken':
+                raise BrokenBarrierError('Barrier aborted')
+            try:
+                index = self._count
+                self._count += 1
+                if index + 1 == self._parties:
+                    # The last one in opens the barrier for everyone.
+                    self._state = 'draining'
+                    self._cond.notify_all()
+                else:
+                    await self._cond.wait_for(
+                        lambda: self._state != 'filling')
+                    if self._state == 'broken' or self._state == 'resetting':
+                        raise BrokenBarrierError('Abort or reset of barrier')
+                return index
+            finally:
+                self._count -= 1
+                if self._count == 0:
+                    # The last one out lets the next round fill again.
+                    if self._state == 'resetting' or self._state == 'draining':
+                        self._state = 'filling'
+                    self._cond.notify_all()
+
+    async def reset(self):
+        async with self._cond:
+            if self._count > 0:
+                self._state = 'resetting'
+            else:
+                self._state = 'filling'
+            self._cond.notify_all()
+
+    async def abort(self):
+        async with self._cond:
+            self._state = 'broken'
+            self._cond.notify_all()
+
+    @property
+    def parties(self):
+        return self._parties
+
+    @property
+    def n_waiting(self):
+        if self._state == 'filling':
+            return self._count
+        return 0
+
+    @property
+    def broken(self):
+        return self._state == 'broken'
 
 
 # --------------------------------------------------------------------------
@@ -905,7 +993,7 @@ class Queue(_LoopBound):
                 break
 
     def __repr__(self):
-        return f'<{type(self).__name__} {self._format()}>'
+        return f'<{type(self).__name__} at {hex(id(self))} {self._format()}>'
 
     def __str__(self):
         return f'<{type(self).__name__} {self._format()}>'

@@ -625,6 +625,146 @@ rt_coro_status vm_coro_resume(VM *vm, Value coro, rt_resume how, Value in,
     return RT_CORO_RAISE;
 }
 
+/* Driving a coroutine by hand: coro.send(value), coro.throw(exc) and
+ * coro.close(), as tests and teaching examples sometimes do. A coroutine
+ * that suspends hands back what it waits for: the future, or None for a
+ * bare yield (sleep(0)). */
+static Value coro_drive(VM *vm, Value coro, rt_resume how, Value in)
+{
+    rt_yield y = {0};
+    Value out = VAL_NONE;
+    rt_coro_status st = vm_coro_resume(vm, coro, how, in, &out, &y);
+    if (st == RT_CORO_YIELD) {
+        if (y.future) {
+            obj_incref((Obj *)y.future);
+            return val_obj((Obj *)y.future);
+        }
+        if (!IS_NONE(y.bad))
+            return y.bad;
+        return VAL_NONE;
+    }
+    if (st == RT_CORO_RETURN) {
+        Tuple *args = tuple_new(vm, 1);
+        if (!args) {
+            decref(out);
+            return VAL_ERR;
+        }
+        args->items[0] = out;
+        Value e = exc_new(vm, vm->c.StopIteration, args);
+        obj_decref(args);
+        if (IS_ERR(e))
+            return VAL_ERR;
+        vm_raise(vm, e);
+        decref(e);
+        return VAL_ERR;
+    }
+    vm_raise(vm, out);
+    decref(out);
+    return VAL_ERR;
+}
+
+static bool is_coro(Value v)
+{
+    return IS_LAYOUT(v, CORO) || IS_LAYOUT(v, NCORO);
+}
+
+static Value m_coro_send(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    Value a[2];
+    if (args_parse(vm, "send", args, nargs, kw, "self,value", a) < 0)
+        return VAL_ERR;
+    if (!is_coro(a[0]))
+        return vm_raise_new(vm, vm->c.TypeError,
+                            "descriptor 'send' requires a coroutine");
+    int state = IS_LAYOUT(a[0], CORO)
+                          ? ((Coro *)AS_OBJ(a[0]))->state
+                          : ((NCoro *)AS_OBJ(a[0]))->state;
+    if (state == CORO_CREATED && !IS_NONE(a[1]))
+        return vm_raise_new(vm, vm->c.TypeError,
+                            "can't send non-None value to a just-started "
+                            "coroutine");
+    return coro_drive(vm, a[0], RT_RESUME_SEND, a[1]);
+}
+
+static Value m_coro_throw(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    Value a[2];
+    if (args_parse(vm, "throw", args, nargs, kw, "self,value", a) < 0)
+        return VAL_ERR;
+    if (!is_coro(a[0]))
+        return vm_raise_new(vm, vm->c.TypeError,
+                            "descriptor 'throw' requires a coroutine");
+    Value exc = a[1];
+    if (IS_LAYOUT(exc, CLASS) &&
+        class_is_subclass((Class *)AS_OBJ(exc), vm->c.BaseException)) {
+        exc = vm_call(vm, exc, NULL, 0, NULL);
+        if (IS_ERR(exc))
+            return VAL_ERR;
+    } else if (!is_instance(vm, exc, vm->c.BaseException)) {
+        return vm_raise_new(vm, vm->c.TypeError,
+                            "exceptions must be classes or instances deriving "
+                            "from BaseException, not %s",
+                            type_name(vm, exc));
+    } else {
+        incref(exc);
+    }
+    Value r = coro_drive(vm, a[0], RT_RESUME_THROW, exc);
+    decref(exc);
+    return r;
+}
+
+static Value m_coro_close(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    Value a[1];
+    if (args_parse(vm, "close", args, nargs, kw, "self", a) < 0)
+        return VAL_ERR;
+    if (IS_LAYOUT(a[0], NCORO)) {
+        NCoro *nc = (NCoro *)AS_OBJ(a[0]);
+        nc->awaited = true;
+        nc->state = CORO_DONE;
+        return VAL_NONE;
+    }
+    if (!IS_LAYOUT(a[0], CORO))
+        return vm_raise_new(vm, vm->c.TypeError,
+                            "descriptor 'close' requires a coroutine");
+    Coro *c = (Coro *)AS_OBJ(a[0]);
+    if (c->state == CORO_RUNNING)
+        return vm_raise_new(vm, vm->c.ValueError,
+                            "coroutine already executing");
+    if (c->state != CORO_SUSPENDED) {
+        /* Closing a coroutine that never started: no warning later. */
+        c->awaited = true;
+        c->state = CORO_DONE;
+        return VAL_NONE;
+    }
+    Value exit = vm_call(vm, val_obj(vm->c.GeneratorExit), NULL, 0, NULL);
+    if (IS_ERR(exit))
+        return VAL_ERR;
+    Value r = coro_drive(vm, a[0], RT_RESUME_THROW, exit);
+    decref(exit);
+    if (!IS_ERR(r)) {
+        decref(r);
+        return vm_raise_new(vm, vm->c.RuntimeError,
+                            "coroutine ignored GeneratorExit");
+    }
+    if (vm_exc_matches(vm, vm->c.GeneratorExit) ||
+        vm_exc_matches(vm, vm->c.StopIteration)) {
+        decref(vm_take_exc(vm));
+        return VAL_NONE;
+    }
+    return VAL_ERR;
+}
+
+void vm_install_coro_methods(VM *vm)
+{
+    class_add_method(vm, vm->c.coroutine, "send", m_coro_send);
+    class_add_method(vm, vm->c.coroutine, "throw", m_coro_throw);
+    class_add_method(vm, vm->c.coroutine, "close", m_coro_close);
+    class_add_method(vm, vm->c.ncoroutine, "send", m_coro_send);
+    class_add_method(vm, vm->c.ncoroutine, "throw", m_coro_throw);
+    class_add_method(vm, vm->c.ncoroutine, "close", m_coro_close);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Calls                                                                    */
 /* ------------------------------------------------------------------------ */
