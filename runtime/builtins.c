@@ -497,19 +497,9 @@ static Value make_set(VM *vm, Value *args, int nargs, Tuple *kw, bool frozen)
     Set *s = set_new(vm, frozen);
     if (!s)
         return VAL_ERR;
-    if (nargs) {
-        List *l = val_to_list(vm, args[0]);
-        if (!l) {
-            obj_decref(s);
-            return VAL_ERR;
-        }
-        for (int64_t i = 0; i < l->len; i++)
-            if (set_add(vm, s, l->items[i]) < 0) {
-                obj_decref(l);
-                obj_decref(s);
-                return VAL_ERR;
-            }
-        obj_decref(l);
+    if (nargs && set_update_from(vm, s, args[0]) < 0) {
+        obj_decref(s);
+        return VAL_ERR;
     }
     return val_obj(s);
 }

@@ -778,7 +778,7 @@ static int stack_effect(Opcode op, int arg)
         return -1;
     case OP_UNARY_OP: case OP_NOT: return 0;
     case OP_BUILD_TUPLE: case OP_BUILD_LIST: case OP_BUILD_SET:
-    case OP_BUILD_STRING:
+    case OP_BUILD_CONST_SET: case OP_BUILD_STRING:
         return 1 - arg;
     case OP_BUILD_MAP: return 1 - 2 * arg;
     case OP_FORMAT_VALUE: return (arg & 4) ? -1 : 0;
@@ -1105,6 +1105,38 @@ static void compile_name(Compiler *c, const char *name, int ctx)
 }
 
 enum { CTX_LOAD, CTX_STORE, CTX_DEL };
+
+/* CPython folds an expression of constants (a literal, a signed number, a
+ * tuple of constants) into one constant. */
+static bool is_constant(const ast_node *n)
+{
+    if (n->kind == AST_CONSTANT)
+        return true;
+    if (n->kind == AST_UNARY_OP &&
+        (n->u.unary_op.op == AST_OP_NEG || n->u.unary_op.op == AST_OP_POS) &&
+        n->u.unary_op.operand->kind == AST_CONSTANT)
+        return true;
+    if (n->kind == AST_TUPLE) {
+        for (int i = 0; i < n->u.tuple.elts.len; i++)
+            if (n->u.tuple.elts.items[i]->kind == AST_STARRED ||
+                !is_constant(n->u.tuple.elts.items[i]))
+                return false;
+        return true;
+    }
+    return false;
+}
+
+/* A set display of more than two constants, which CPython builds from a
+ * frozenset constant (see set_from_constants). */
+static bool all_constants(const ast_list *elts)
+{
+    if (elts->len <= 2)
+        return false;
+    for (int i = 0; i < elts->len; i++)
+        if (!is_constant(elts->items[i]))
+            return false;
+    return true;
+}
 
 static void compile_expr(Compiler *c, ast_node *n);
 static void compile_stmts(Compiler *c, ast_list *l);
@@ -1503,7 +1535,9 @@ static void compile_expr(Compiler *c, ast_node *n)
             }
         } else {
             compile_exprs(c, &n->u.set.elts);
-            emit(c, OP_BUILD_SET, n->u.set.elts.len);
+            emit(c, all_constants(&n->u.set.elts) ? OP_BUILD_CONST_SET
+                                                   : OP_BUILD_SET,
+                 n->u.set.elts.len);
         }
         break;
     case AST_DICT: {

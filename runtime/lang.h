@@ -216,8 +216,26 @@ struct Dict {
 };
 
 /* set: the same table as Dict, values unused. */
+/* A slot of a set's table (set.c): empty when key is VAL_ERR and hash 0,
+ * a deleted key's dummy when key is VAL_ERR and hash -1. */
+typedef struct SetSlot {
+    Value key;
+    int64_t hash;
+} SetSlot;
+
+/* set and frozenset: CPython's table, so that iteration order is CPython's. */
 typedef struct Set {
-    Dict d;
+    Obj hdr;
+    SetSlot *table;  /* mask + 1 slots, or NULL while nothing was added */
+    int64_t mask;
+    int64_t fill;    /* active and dummy slots */
+    int64_t used;    /* active slots: the length */
+    int64_t finger;  /* where pop() looks first */
+    uint64_t stamp;  /* changes with every change of the table */
+    int64_t *order;  /* slots in identity order (set.c), or NULL */
+    int64_t norder;
+    uint64_t order_stamp; /* the stamp when order was made */
+    bool mixed;      /* some key was hashed by value */
     bool frozen;
 } Set;
 
@@ -358,6 +376,7 @@ typedef struct Wrapper { /* staticmethod / classmethod */
     X(BINARY_OP) X(INPLACE_OP) X(UNARY_OP) X(COMPARE_OP) X(IS_OP)            \
     X(CONTAINS_OP) X(NOT)                                                    \
     X(BUILD_TUPLE) X(BUILD_LIST) X(BUILD_SET) X(BUILD_MAP) X(BUILD_STRING)   \
+    X(BUILD_CONST_SET)                                                       \
     X(FORMAT_VALUE) X(LIST_APPEND) X(SET_ADD) X(MAP_ADD) X(LIST_EXTEND)      \
     X(SET_UPDATE) X(DICT_UPDATE) X(DICT_MERGE) X(LIST_TO_TUPLE)              \
     X(JUMP) X(POP_JUMP_IF_FALSE) X(POP_JUMP_IF_TRUE)                         \
@@ -877,8 +896,19 @@ Dict *dict_copy(VM *vm, Dict *d);
 Set *set_new(VM *vm, bool frozen);
 int set_add(VM *vm, Set *s, Value key);
 int set_contains(VM *vm, Set *s, Value key);
+int set_discard(VM *vm, Set *s, Value key); /* 1 removed, 0 absent, -1 */
+bool set_next(Set *s, int64_t *pos, Value *key); /* borrowed key */
+void set_clear_storage(VM *vm, Set *s);
+int set_update_from(VM *vm, Set *s, Value iterable);
+Value set_binop(VM *vm, Value a, Value b, char op, bool inplace);
+int set_compare(VM *vm, Value a, Value b, ast_op op, bool *out);
+int64_t set_py_hash(const Set *s);
+Set *set_from_constants(VM *vm, Value *items, int n);
+/* hash() as CPython computes it, for set order: exact for numbers and
+ * tuples, stable (not CPython's) for str and objects. Returns 1 when the
+ * hash is the object's identity, 0 for a value's hash, -1 on error. */
+int val_py_hash(VM *vm, Value v, int64_t *out);
 /* a | b, a & b, a - b, a ^ b for sets (op is the operator character). */
-Value set_combine(VM *vm, Value a, Value b, char op);
 void set_init_methods(VM *vm);
 
 /* ------------------------------------------------------------------------ */

@@ -295,8 +295,10 @@ static bool destroy_contents(VM *vm, Obj *o)
         break;
     }
     case LAYOUT_DICT:
-    case LAYOUT_SET:
         dict_clear_storage(vm, (Dict *)o);
+        break;
+    case LAYOUT_SET:
+        set_clear_storage(vm, (Set *)o);
         break;
     case LAYOUT_SLICE: {
         Slice *s = (Slice *)o;

@@ -230,7 +230,7 @@ static int repr_into_impl(VM *vm, SBuf *b, Value v)
     case LAYOUT_SET: {
         Set *s = (Set *)o;
         bool frozen = s->frozen;
-        if (s->d.len == 0) {
+        if (s->used == 0) {
             sb_adds(b, frozen ? "frozenset()" : "set()");
             return 0;
         }
@@ -246,10 +246,13 @@ static int repr_into_impl(VM *vm, SBuf *b, Value v)
         sb_addc(b, '{');
         int64_t pos = 0, i = 0;
         Value k;
-        while (dict_next(&s->d, &pos, &k, NULL)) {
+        while (set_next(s, &pos, &k)) {
             if (i++)
                 sb_adds(b, ", ");
-            if (val_repr_into(vm, b, k) < 0) {
+            incref(k);
+            int rk = val_repr_into(vm, b, k);
+            decref(k);
+            if (rk < 0) {
                 repr_leave(vm);
                 return -1;
             }
@@ -482,7 +485,7 @@ int64_t val_len(VM *vm, Value v)
         case LAYOUT_LIST: return ((List *)o)->len;
         case LAYOUT_TUPLE: return ((Tuple *)o)->len;
         case LAYOUT_DICT: return ((Dict *)o)->len;
-        case LAYOUT_SET: return ((Set *)o)->d.len;
+        case LAYOUT_SET: return ((Set *)o)->used;
         case LAYOUT_RANGE: return ((Range *)o)->len;
         case LAYOUT_ITER:
             if (cls == vm->c.dict_keys || cls == vm->c.dict_values ||
@@ -620,16 +623,7 @@ static int hash_impl(VM *vm, Value v, uint64_t *out)
     }
     case LAYOUT_SET:
         if (((Set *)o)->frozen) {
-            uint64_t h = 0;
-            int64_t pos = 0;
-            Value k;
-            while (dict_next(&((Set *)o)->d, &pos, &k, NULL)) {
-                uint64_t x;
-                if (val_hash(vm, k, &x) < 0)
-                    return -1;
-                h ^= mix(x);
-            }
-            *out = h;
+            *out = (uint64_t)set_py_hash((Set *)o);
             return 0;
         }
         /* fall through */
@@ -833,17 +827,8 @@ static int eq_impl(VM *vm, Value a, Value b)
         return 1;
     }
     case LAYOUT_SET: {
-        Set *x = (Set *)AS_OBJ(a), *y = (Set *)AS_OBJ(b);
-        if (x->d.len != y->d.len)
-            return 0;
-        int64_t pos = 0;
-        Value k;
-        while (dict_next(&x->d, &pos, &k, NULL)) {
-            int r = set_contains(vm, y, k);
-            if (r <= 0)
-                return r;
-        }
-        return 1;
+        bool eq;
+        return set_compare(vm, a, b, AST_OP_EQ, &eq) < 0 ? -1 : eq;
     }
     case LAYOUT_RANGE: {
         Range *x = (Range *)AS_OBJ(a), *y = (Range *)AS_OBJ(b);
@@ -984,22 +969,10 @@ static Value compare_impl(VM *vm, Value a, Value b, ast_op op)
             }
         }
         if (ca->layout == LAYOUT_SET && cb->layout == LAYOUT_SET) {
-            Value d1 = set_combine(vm, a, b, '-');
-            if (IS_ERR(d1))
-                return d1;
-            bool a_sub = ((Set *)AS_OBJ(d1))->d.len == 0;
-            decref(d1);
-            Value d2 = set_combine(vm, b, a, '-');
-            if (IS_ERR(d2))
-                return d2;
-            bool b_sub = ((Set *)AS_OBJ(d2))->d.len == 0;
-            decref(d2);
-            switch (op) {
-            case AST_OP_LE: return val_bool(a_sub);
-            case AST_OP_LT: return val_bool(a_sub && !b_sub);
-            case AST_OP_GE: return val_bool(b_sub);
-            default: return val_bool(b_sub && !a_sub);
-            }
+            bool r;
+            if (set_compare(vm, a, b, op, &r) < 0)
+                return VAL_ERR;
+            return val_bool(r);
         }
     } else if (IS_OBJ(a) || IS_OBJ(b)) {
         Value r = user_compare(vm, a, b, op);
@@ -1371,7 +1344,7 @@ Value val_binop(VM *vm, ast_op op, Value a, Value b, bool inplace)
                      : op == AST_OP_BITAND ? '&'
                      : op == AST_OP_SUB    ? '-'
                                            : '^';
-            return set_combine(vm, a, b, c);
+            return set_binop(vm, a, b, c, inplace);
         }
     }
     return vm_raise_new(vm, vm->c.TypeError,
@@ -2433,7 +2406,7 @@ Value val_iter(VM *vm, Value v)
                             ((Dict *)o)->len);
         case LAYOUT_SET:
             return iter_new(vm, vm->c.set_iterator, v, VAL_NONE, 0,
-                            ((Set *)o)->d.len);
+                            ((Set *)o)->used);
         case LAYOUT_RANGE:
             return iter_new(vm, vm->c.range_iterator, v, VAL_NONE, 0,
                             ((Range *)o)->len);
@@ -2460,15 +2433,25 @@ Value val_iter(VM *vm, Value v)
                         type_name(vm, v));
 }
 
-/* Reads the next entry of a dict iterator, checking for changes. */
+/* Reads the next entry of a dict or set iterator, checking for changes. */
 static int dict_iter_next(VM *vm, Iter *it, Value *k, Value *v)
 {
-    Dict *d = IS_LAYOUT(it->src, SET) ? &((Set *)AS_OBJ(it->src))->d
-                                      : AS_DICT(it->src);
+    if (IS_LAYOUT(it->src, SET)) {
+        Set *s = (Set *)AS_OBJ(it->src);
+        if (s->used != it->n) {
+            it->n = -1;
+            vm_raise_new(vm, vm->c.RuntimeError,
+                         "Set changed size during iteration");
+            return -1;
+        }
+        *v = VAL_NONE;
+        return set_next(s, &it->i, k);
+    }
+    Dict *d = AS_DICT(it->src);
     if (d->len != it->n) {
         it->n = -1;
-        vm_raise_new(vm, vm->c.RuntimeError, "%s changed size during iteration",
-                     IS_LAYOUT(it->src, SET) ? "Set" : "dictionary");
+        vm_raise_new(vm, vm->c.RuntimeError,
+                     "dictionary changed size during iteration");
         return -1;
     }
     return dict_next(d, &it->i, k, v);
@@ -3098,6 +3081,162 @@ int val_hash(VM *vm, Value v, uint64_t *out)
     if (enter_nested(vm, "") < 0)
         return -1;
     int r = hash_impl(vm, v, out);
+    leave_nested(vm);
+    return r;
+}
+
+/* ------------------------------------------------------------------------ */
+/* CPython's hash values, for set order                                    */
+/* ------------------------------------------------------------------------ */
+
+/* CPython reduces numbers modulo the Mersenne prime 2**61 - 1, so that
+ * equal numbers of any type hash alike; -1 is reserved and becomes -2. */
+#define PYHASH_BITS 61
+#define PYHASH_MODULUS ((UINT64_C(1) << PYHASH_BITS) - 1)
+#define PYHASH_INF 314159
+
+static int64_t py_hash_int(int64_t v)
+{
+    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    int64_t h = (int64_t)(m % PYHASH_MODULUS);
+    if (v < 0)
+        h = -h;
+    return h == -1 ? -2 : h;
+}
+
+/* A float's hash is that of the rational number it equals, modulo the
+ * prime: the mantissa is folded in 28 bits at a time, then the exponent
+ * becomes a rotation within 61 bits. */
+static int64_t py_hash_double(double v)
+{
+    if (isinf(v))
+        return v > 0 ? PYHASH_INF : -PYHASH_INF;
+    if (isnan(v))
+        return 0;
+    int e;
+    double m = frexp(v, &e);
+    int sign = 1;
+    if (m < 0) {
+        sign = -1;
+        m = -m;
+    }
+    uint64_t x = 0;
+    while (m != 0.0) {
+        x = ((x << 28) & PYHASH_MODULUS) | x >> (PYHASH_BITS - 28);
+        m *= 268435456.0;
+        e -= 28;
+        uint64_t y = (uint64_t)m;
+        m -= (double)y;
+        x += y;
+        if (x >= PYHASH_MODULUS)
+            x -= PYHASH_MODULUS;
+    }
+    e = e >= 0 ? e % PYHASH_BITS
+               : PYHASH_BITS - 1 - ((-1 - e) % PYHASH_BITS);
+    x = ((x << e) & PYHASH_MODULUS) | x >> (PYHASH_BITS - e);
+    x = x * (uint64_t)(int64_t)sign;
+    return x == (uint64_t)-1 ? -2 : (int64_t)x;
+}
+
+/* An object hashed by identity: its address rotated by four bits. */
+static int py_hash_identity(VM *vm, Obj *o, int64_t *out)
+{
+    uint64_t p;
+    if (!obj_identity(vm, o, &p)) {
+        vm_raise_nomem(vm);
+        return -1;
+    }
+    uint64_t y = (p >> 4) | (p << 60);
+    *out = y == (uint64_t)-1 ? -2 : (int64_t)y;
+    return 1;
+}
+
+static int py_hash_impl(VM *vm, Value v, int64_t *out)
+{
+    switch (v.kind) {
+    case VK_BOOL:
+    case VK_INT: *out = py_hash_int(AS_INT(v)); return 0;
+    case VK_FLOAT: *out = py_hash_double(AS_FLOAT(v)); return 0;
+    case VK_OBJ: break;
+    default: {
+        /* None, Ellipsis: hashed by address in CPython 3.11. */
+        uint64_t h;
+        if (hash_impl(vm, v, &h) < 0)
+            return -1;
+        *out = (int64_t)(h >> 1);
+        return 0;
+    }
+    }
+    Obj *o = AS_OBJ(v);
+    Class *cls = class_of_obj(o);
+    switch (cls->layout) {
+    case LAYOUT_TUPLE: {
+        /* xxHash's round over the items' hashes, as CPython 3.8+. */
+        Tuple *t = (Tuple *)o;
+        uint64_t acc = UINT64_C(2870177450012600261);
+        for (int64_t i = 0; i < t->len; i++) {
+            int64_t lane;
+            if (val_py_hash(vm, t->items[i], &lane) < 0)
+                return -1;
+            acc += (uint64_t)lane * UINT64_C(14029467366897019727);
+            acc = (acc << 31) | (acc >> 33);
+            acc *= UINT64_C(11400714785074694791);
+        }
+        acc += (uint64_t)t->len ^
+               (UINT64_C(2870177450012600261) ^ UINT64_C(3527539));
+        *out = acc == (uint64_t)-1 ? 1546275796 : (int64_t)acc;
+        return 0;
+    }
+    case LAYOUT_SET:
+        if (((Set *)o)->frozen) {
+            *out = set_py_hash((Set *)o);
+            return 0;
+        }
+        /* a set: unhashable, as hash_impl says */
+        /* fall through */
+    case LAYOUT_STR:
+    case LAYOUT_BYTES:
+    case LAYOUT_LIST:
+    case LAYOUT_DICT:
+    case LAYOUT_RANGE: {
+        uint64_t h;
+        if (hash_impl(vm, v, &h) < 0)
+            return -1;
+        *out = (int64_t)(h >> 1);
+        return 0;
+    }
+    default:
+        break;
+    }
+    if (is_user(cls) && (cls->slots & (SLOT_HASH | SLOT_EQ))) {
+        if (!(cls->slots & SLOT_HASH) ||
+            IS_NONE(class_lookup(cls, vm->n.__hash__))) {
+            vm_raise_new(vm, vm->c.TypeError, "unhashable type: '%s'",
+                         cls->name->data);
+            return -1;
+        }
+        Value r = call_dunder(vm, v, vm->n.__hash__, NULL, 0);
+        if (IS_ERR(r))
+            return -1;
+        if (!IS_INT(r) && !IS_BOOL(r)) {
+            vm_raise_new(vm, vm->c.TypeError,
+                         "__hash__ method should return an integer");
+            decref(r);
+            return -1;
+        }
+        *out = py_hash_int(AS_INT(r));
+        return 0;
+    }
+    return py_hash_identity(vm, o, out);
+}
+
+int val_py_hash(VM *vm, Value v, int64_t *out)
+{
+    if (!nests(v))
+        return py_hash_impl(vm, v, out);
+    if (enter_nested(vm, "") < 0)
+        return -1;
+    int r = py_hash_impl(vm, v, out);
     leave_nested(vm);
     return r;
 }

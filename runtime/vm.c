@@ -1920,6 +1920,16 @@ next:
         PUSH(val_obj(s));
         DISPATCH();
     }
+    TARGET(BUILD_CONST_SET) {
+        SAVE();
+        Set *s = set_from_constants(vm, sp - arg, arg);
+        if (!s)
+            goto error;
+        for (int i = 0; i < arg; i++)
+            decref(POP());
+        PUSH(val_obj(s));
+        DISPATCH();
+    }
     TARGET(BUILD_MAP) {
         SAVE();
         Dict *d = dict_new(vm);
@@ -2044,17 +2054,10 @@ next:
     TARGET(SET_UPDATE) {
         v = POP();
         SAVE();
-        List *src = val_to_list(vm, v);
+        int r = set_update_from(vm, (Set *)AS_OBJ(PEEK(arg)), v);
         decref(v);
-        if (!src)
+        if (r < 0)
             goto error;
-        Set *dst = (Set *)AS_OBJ(PEEK(arg));
-        for (int64_t i = 0; i < src->len; i++)
-            if (set_add(vm, dst, src->items[i]) < 0) {
-                obj_decref(src);
-                goto error;
-            }
-        obj_decref(src);
         DISPATCH();
     }
     TARGET(DICT_UPDATE) {
