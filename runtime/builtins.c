@@ -1951,9 +1951,68 @@ static void typing_init(VM *vm)
     obj_decref(m);
 }
 
+extern const char loopscope_prelude_stdlib[];
+
+/* The modules written in Python in prelude_stdlib.py, each a section that
+ * starts with a line '# module NAME'. */
+static bool stdlib_section(const char *name, const char **start, size_t *len)
+{
+    char marker[64];
+    snprintf(marker, sizeof marker, "\n# module %s\n", name);
+    const char *s = strstr(loopscope_prelude_stdlib, marker);
+    if (!s)
+        return false;
+    s += strlen(marker);
+    const char *end = strstr(s, "\n# module ");
+    *start = s;
+    *len = end ? (size_t)(end - s) + 1 : strlen(s);
+    return true;
+}
+
+/* Imports a module of prelude_stdlib.py on first use. */
+static Value stdlib_import(VM *vm, Str *name)
+{
+    const char *start;
+    size_t len;
+    if (!stdlib_section(name->data, &start, &len))
+        return VAL_ERR;
+    /* Blank lines before the section keep its line numbers the file's. */
+    size_t skip = 0;
+    for (const char *p = loopscope_prelude_stdlib; p < start; p++)
+        skip += *p == '\n';
+    char *src = rt_malloc(skip + len + 1);
+    if (!src)
+        return vm_raise_nomem(vm);
+    memset(src, '\n', skip);
+    memcpy(src + skip, start, len);
+    src[skip + len] = '\0';
+    Module *m = module_new(vm, name->data);
+    if (!m) {
+        rt_free(src);
+        return VAL_ERR;
+    }
+    int rc = aio_run_prelude(vm, m, src, "<stdlib>");
+    rt_free(src);
+    if (rc < 0) {
+        dict_del(vm, vm->modules, val_obj(name), NULL);
+        obj_decref(m);
+        return VAL_ERR;
+    }
+    return val_obj(m);
+}
+
 Value vm_import(VM *vm, Str *name)
 {
     Value m = dict_get_str(vm->modules, name);
+    if (IS_ERR(m)) {
+        Value s = stdlib_import(vm, name);
+        if (vm_has_exc(vm))
+            return VAL_ERR;
+        if (!IS_ERR(s)) {
+            decref(s);
+            m = dict_get_str(vm->modules, name);
+        }
+    }
     if (IS_ERR(m) && (str_eq_cstr(name, "asyncio") ||
                       str_eq_cstr(name, "concurrent.futures") ||
                       str_eq_cstr(name, "concurrent") ||

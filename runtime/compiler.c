@@ -2305,13 +2305,18 @@ static void compile_with(Compiler *c, ast_node *n, int item)
     set_depth(u, base);
 }
 
-/* Modules a scenario may import. */
+/* Modules a scenario may import, as error messages list them. */
+#define AVAILABLE_MODULES                                                    \
+    "asyncio, time, random, sys, os, math, typing, concurrent.futures, "    \
+    "functools, collections, heapq, itertools"
+
 static bool module_supported(const char *name)
 {
     static const char *const ok[] = {
         "asyncio", "time", "random", "sys", "concurrent",
         "concurrent.futures", "os", "math", "typing", "asyncio.exceptions",
-        "asyncio.subprocess", "asyncio.streams", NULL};
+        "asyncio.subprocess", "asyncio.streams", "__future__", "functools",
+        "collections", "heapq", "itertools", NULL};
     for (int i = 0; ok[i]; i++)
         if (strcmp(ok[i], name) == 0)
             return true;
@@ -2325,8 +2330,7 @@ static void compile_import(Compiler *c, ast_node *n)
         const char *name = a->u.alias.name.s;
         if (!module_supported(name)) {
             error(c, a, "module '%s' is not supported in scenarios "
-                        "(available: asyncio, time, random, sys, os, math, "
-                        "concurrent.futures)", name);
+                        "(available: " AVAILABLE_MODULES ")", name);
             continue;
         }
         set_line(c, n);
@@ -2357,9 +2361,8 @@ static void compile_import_from(Compiler *c, ast_node *n)
         return;
     }
     if (!module_supported(mod)) {
-        error(c, n, "module '%s' is not supported in scenarios (available: "
-                    "asyncio, time, random, sys, os, math, "
-                    "concurrent.futures)", mod);
+        error(c, n, "module '%s' is not supported in scenarios "
+                    "(available: " AVAILABLE_MODULES ")", mod);
         return;
     }
     set_line(c, n);

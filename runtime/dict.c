@@ -399,6 +399,32 @@ int dict_update_from(VM *vm, Dict *d, Value other)
                 return -1;
         return 0;
     }
+    /* A mapping that is not a dict (it has keys()): other[k] for each key,
+     * as dict(mapping) does. */
+    if (IS_OBJ(other) && !IS_STR(other)) {
+        Value keys_fn = val_getattr_opt(vm, other, str_intern_cstr(vm, "keys"));
+        if (IS_ERR(keys_fn) && vm_has_exc(vm))
+            return -1;
+        if (!IS_ERR(keys_fn)) {
+            Value keys = vm_call(vm, keys_fn, NULL, 0, NULL);
+            decref(keys_fn);
+            List *kl = IS_ERR(keys) ? NULL : val_to_list(vm, keys);
+            decref(keys);
+            if (!kl)
+                return -1;
+            for (int64_t i = 0; i < kl->len; i++) {
+                Value v = val_getitem(vm, other, kl->items[i]);
+                int r = IS_ERR(v) ? -1 : dict_set(vm, d, kl->items[i], v);
+                decref(v);
+                if (r < 0) {
+                    obj_decref(kl);
+                    return -1;
+                }
+            }
+            obj_decref(kl);
+            return 0;
+        }
+    }
     List *pairs = val_to_list(vm, other);
     if (!pairs)
         return -1;

@@ -1588,7 +1588,9 @@ static Value special_attr(VM *vm, Value v, Str *name)
             return f->doc;
         }
         if (name == vm->n.__module__) {
-            Value m = dict_get_str(f->globals, vm->n.__name__);
+            Value m = f->dict ? dict_get_str(f->dict, name) : VAL_ERR;
+            if (IS_ERR(m))
+                m = dict_get_str(f->globals, vm->n.__name__);
             if (IS_ERR(m))
                 m = VAL_NONE;
             incref(m);
@@ -1867,6 +1869,29 @@ int val_setattr(VM *vm, Value v, Str *name, Value x)
     }
     Obj *o = AS_OBJ(v);
     Class *cls = class_of_obj(o);
+    if (cls->layout == LAYOUT_FUNCTION &&
+        (name == vm->n.__name__ || name == vm->n.__qualname__ ||
+         name == vm->n.__doc__)) {
+        /* What functools.wraps copies: the fields the function's repr,
+         * its coroutines and tracebacks read. */
+        Function *f = (Function *)o;
+        if (name == vm->n.__doc__) {
+            incref(x);
+            decref(f->doc);
+            f->doc = x;
+            return 0;
+        }
+        if (!IS_STR(x)) {
+            vm_raise_new(vm, vm->c.TypeError,
+                         "%s must be set to a string object", name->data);
+            return -1;
+        }
+        Str **field = name == vm->n.__name__ ? &f->name : &f->qualname;
+        obj_incref(AS_STR(x));
+        obj_decref(*field);
+        *field = AS_STR(x);
+        return 0;
+    }
     if (cls->layout == LAYOUT_CLASS) {
         Class *c = (Class *)o;
         if (c->builtin) {

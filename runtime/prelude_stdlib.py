@@ -1,0 +1,829 @@
+"""Small standard-library modules that asyncio programs often import.
+
+Each section below, from a '# module NAME' line to the next, is the source
+of one module, run the first time a scenario imports it (vm_import). They
+do what the CPython modules of the same name do for the everyday calls;
+what they lack is refused with an AttributeError naming it.
+"""
+
+# module __future__
+annotations = True
+division = True
+print_function = True
+
+# module functools
+WRAPPER_ASSIGNMENTS = ('__module__', '__name__', '__qualname__', '__doc__')
+WRAPPER_UPDATES = ('__dict__',)
+
+
+class partial:
+    """A callable with some arguments filled in: partial(f, 1)(2) is f(1, 2)."""
+
+    def __init__(self, func, *args, **keywords):
+        if not callable(func):
+            raise TypeError('the first argument must be callable')
+        if isinstance(func, partial):
+            args = func.args + args
+            merged = dict(func.keywords)
+            merged.update(keywords)
+            keywords = merged
+            func = func.func
+        self.func = func
+        self.args = args
+        self.keywords = keywords
+
+    def __call__(self, *args, **keywords):
+        merged = dict(self.keywords)
+        merged.update(keywords)
+        return self.func(*self.args, *args, **merged)
+
+    def __repr__(self):
+        parts = [repr(self.func)]
+        parts += [repr(a) for a in self.args]
+        parts += [f'{k}={v!r}' for k, v in self.keywords.items()]
+        return f"functools.partial({', '.join(parts)})"
+
+
+def update_wrapper(wrapper, wrapped, assigned=WRAPPER_ASSIGNMENTS,
+                   updated=WRAPPER_UPDATES):
+    for name in assigned:
+        if hasattr(wrapped, name):
+            setattr(wrapper, name, getattr(wrapped, name))
+    wrapper.__wrapped__ = wrapped
+    return wrapper
+
+
+def wraps(wrapped, assigned=WRAPPER_ASSIGNMENTS, updated=WRAPPER_UPDATES):
+    def decorate(wrapper):
+        return update_wrapper(wrapper, wrapped, assigned, updated)
+    return decorate
+
+
+_NOTHING = object()
+
+
+def reduce(function, iterable, initial=_NOTHING):
+    items = iter(iterable)
+    if initial is _NOTHING:
+        try:
+            value = next(items)
+        except StopIteration:
+            raise TypeError('reduce() of empty iterable with no initial '
+                            'value') from None
+    else:
+        value = initial
+    for item in items:
+        value = function(value, item)
+    return value
+
+
+class _CacheInfo:
+    def __init__(self, hits, misses, maxsize, currsize):
+        self.hits = hits
+        self.misses = misses
+        self.maxsize = maxsize
+        self.currsize = currsize
+
+    def __repr__(self):
+        return (f'CacheInfo(hits={self.hits}, misses={self.misses}, '
+                f'maxsize={self.maxsize}, currsize={self.currsize})')
+
+
+class _Cached:
+    """A function with a memory of its results, least recently used first
+    to go when maxsize is reached."""
+
+    def __init__(self, func, maxsize):
+        self.__wrapped__ = func
+        self._maxsize = maxsize
+        self._results = {}
+        self._hits = 0
+        self._misses = 0
+        update_wrapper(self, func)
+
+    def __call__(self, *args, **kwargs):
+        key = (args, tuple(sorted(kwargs.items())))
+        if key in self._results:
+            self._hits += 1
+            value = self._results.pop(key)
+            self._results[key] = value
+            return value
+        self._misses += 1
+        value = self.__wrapped__(*args, **kwargs)
+        if self._maxsize != 0:
+            self._results[key] = value
+            if (self._maxsize is not None
+                    and len(self._results) > self._maxsize):
+                del self._results[next(iter(self._results))]
+        return value
+
+    def cache_info(self):
+        return _CacheInfo(self._hits, self._misses, self._maxsize,
+                          len(self._results))
+
+    def cache_clear(self):
+        self._results = {}
+        self._hits = 0
+        self._misses = 0
+
+
+def lru_cache(maxsize=128, typed=False):
+    if callable(maxsize) and not isinstance(maxsize, int):
+        return _Cached(maxsize, 128)
+    if maxsize is not None and maxsize < 0:
+        maxsize = 0
+
+    def decorate(func):
+        return _Cached(func, maxsize)
+    return decorate
+
+
+def cache(func):
+    return _Cached(func, None)
+
+
+def cmp_to_key(mycmp):
+    class K:
+        def __init__(self, obj):
+            self.obj = obj
+
+        def __lt__(self, other):
+            return mycmp(self.obj, other.obj) < 0
+
+        def __gt__(self, other):
+            return mycmp(self.obj, other.obj) > 0
+
+        def __eq__(self, other):
+            return mycmp(self.obj, other.obj) == 0
+
+        def __le__(self, other):
+            return mycmp(self.obj, other.obj) <= 0
+
+        def __ge__(self, other):
+            return mycmp(self.obj, other.obj) >= 0
+    return K
+
+# module heapq
+def heappush(heap, item):
+    heap.append(item)
+    _sift_toward_root(heap, 0, len(heap) - 1)
+
+
+def heappop(heap):
+    last = heap.pop()
+    if not heap:
+        return last
+    top = heap[0]
+    heap[0] = last
+    _sift_to_leaf(heap, 0)
+    return top
+
+
+def heapreplace(heap, item):
+    top = heap[0]
+    heap[0] = item
+    _sift_to_leaf(heap, 0)
+    return top
+
+
+def heappushpop(heap, item):
+    if heap and heap[0] < item:
+        item, heap[0] = heap[0], item
+        _sift_to_leaf(heap, 0)
+    return item
+
+
+def heapify(x):
+    for i in range(len(x) // 2 - 1, -1, -1):
+        _sift_to_leaf(x, i)
+
+
+def nlargest(n, iterable, key=None):
+    return sorted(iterable, key=key, reverse=True)[:n]
+
+
+def nsmallest(n, iterable, key=None):
+    return sorted(iterable, key=key)[:n]
+
+
+def _sift_toward_root(heap, root, pos):
+    # Move heap[pos] up while it is smaller than its parent.
+    item = heap[pos]
+    while pos > root:
+        parent = (pos - 1) >> 1
+        if item < heap[parent]:
+            heap[pos] = heap[parent]
+            pos = parent
+        else:
+            break
+    heap[pos] = item
+
+
+def _sift_to_leaf(heap, pos):
+    # CPython's way: take the smaller child up all the way to a leaf, then
+    # move the item up from there (fewer comparisons, and the same layout
+    # as CPython's heapq, which programs that print heaps can see).
+    end = len(heap)
+    start = pos
+    item = heap[pos]
+    child = 2 * pos + 1
+    while child < end:
+        right = child + 1
+        if right < end and not heap[child] < heap[right]:
+            child = right
+        heap[pos] = heap[child]
+        pos = child
+        child = 2 * pos + 1
+    heap[pos] = item
+    _sift_toward_root(heap, start, pos)
+
+# module collections
+class deque:
+    """A double-ended queue (a list here: fine for the sizes of a lesson)."""
+
+    def __init__(self, iterable=(), maxlen=None):
+        if maxlen is not None and maxlen < 0:
+            raise ValueError('maxlen must be non-negative')
+        self._items = []
+        self._maxlen = maxlen
+        self.extend(iterable)
+
+    @property
+    def maxlen(self):
+        return self._maxlen
+
+    def append(self, x):
+        self._items.append(x)
+        if self._maxlen is not None and len(self._items) > self._maxlen:
+            self._items.pop(0)
+
+    def appendleft(self, x):
+        self._items.insert(0, x)
+        if self._maxlen is not None and len(self._items) > self._maxlen:
+            self._items.pop()
+
+    def extend(self, iterable):
+        for x in list(iterable):
+            self.append(x)
+
+    def extendleft(self, iterable):
+        for x in list(iterable):
+            self.appendleft(x)
+
+    def pop(self):
+        if not self._items:
+            raise IndexError('pop from an empty deque')
+        return self._items.pop()
+
+    def popleft(self):
+        if not self._items:
+            raise IndexError('pop from an empty deque')
+        return self._items.pop(0)
+
+    def clear(self):
+        self._items = []
+
+    def copy(self):
+        return deque(self._items, self._maxlen)
+
+    def count(self, x):
+        return self._items.count(x)
+
+    def index(self, x, *args):
+        return self._items.index(x, *args)
+
+    def insert(self, i, x):
+        if self._maxlen is not None and len(self._items) >= self._maxlen:
+            raise IndexError('deque already at its maximum size')
+        self._items.insert(i, x)
+
+    def remove(self, value):
+        if value not in self._items:
+            raise ValueError(f'{value!r} is not in deque')
+        self._items.remove(value)
+
+    def reverse(self):
+        self._items.reverse()
+
+    def rotate(self, n=1):
+        if self._items:
+            n = n % len(self._items)
+            if n:
+                self._items = self._items[-n:] + self._items[:-n]
+
+    def __len__(self):
+        return len(self._items)
+
+    def __bool__(self):
+        return len(self._items) > 0
+
+    def __iter__(self):
+        return iter(list(self._items))
+
+    def __reversed__(self):
+        return iter(self._items[::-1])
+
+    def __contains__(self, x):
+        return x in self._items
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            raise TypeError('sequence index must be integer, not \'slice\'')
+        try:
+            return self._items[i]
+        except IndexError:
+            raise IndexError('deque index out of range') from None
+
+    def __setitem__(self, i, x):
+        self._items[i] = x
+
+    def __delitem__(self, i):
+        del self._items[i]
+
+    def __eq__(self, other):
+        return isinstance(other, deque) and self._items == other._items
+
+    def __repr__(self):
+        if self._maxlen is None:
+            return f'deque({self._items!r})'
+        return f'deque({self._items!r}, maxlen={self._maxlen})'
+
+
+class _DictLike:
+    """What defaultdict, Counter and OrderedDict share: a dict inside."""
+
+    def __len__(self):
+        return len(self._data)
+
+    def __iter__(self):
+        return iter(list(self._data))
+
+    def __contains__(self, key):
+        return key in self._data
+
+    def __getitem__(self, key):
+        if key in self._data:
+            return self._data[key]
+        return self.__missing__(key)
+
+    def __missing__(self, key):
+        raise KeyError(key)
+
+    def __setitem__(self, key, value):
+        self._data[key] = value
+
+    def __delitem__(self, key):
+        del self._data[key]
+
+    def __eq__(self, other):
+        if isinstance(other, _DictLike):
+            other = other._data
+        return self._data == other
+
+    def __bool__(self):
+        return len(self._data) > 0
+
+    def keys(self):
+        return self._data.keys()
+
+    def values(self):
+        return self._data.values()
+
+    def items(self):
+        return self._data.items()
+
+    def get(self, key, default=None):
+        return self._data.get(key, default)
+
+    def pop(self, key, *default):
+        return self._data.pop(key, *default)
+
+    def popitem(self):
+        return self._data.popitem()
+
+    def setdefault(self, key, default=None):
+        return self._data.setdefault(key, default)
+
+    def update(self, other=(), **kwargs):
+        if isinstance(other, _DictLike):
+            other = other._data
+        self._data.update(other)
+        self._data.update(kwargs)
+
+    def clear(self):
+        self._data.clear()
+
+
+def _name_of(factory):
+    if factory is None:
+        return 'None'
+    return repr(factory)
+
+
+class defaultdict(_DictLike):
+    """A dict that makes a missing key's value with default_factory()."""
+
+    def __init__(self, default_factory=None, *args, **kwargs):
+        if default_factory is not None and not callable(default_factory):
+            raise TypeError('first argument must be callable or None')
+        self.default_factory = default_factory
+        self._data = dict(*args, **kwargs)
+
+    def __missing__(self, key):
+        if self.default_factory is None:
+            raise KeyError(key)
+        value = self.default_factory()
+        self._data[key] = value
+        return value
+
+    def copy(self):
+        return defaultdict(self.default_factory, self._data)
+
+    def __repr__(self):
+        return f'defaultdict({_name_of(self.default_factory)}, {self._data!r})'
+
+
+class OrderedDict(_DictLike):
+    def __init__(self, *args, **kwargs):
+        self._data = dict(*args, **kwargs)
+
+    def move_to_end(self, key, last=True):
+        value = self._data.pop(key)
+        if last:
+            self._data[key] = value
+        else:
+            rest = self._data
+            self._data = {key: value}
+            self._data.update(rest)
+
+    def popitem(self, last=True):
+        if not self._data:
+            raise KeyError('dictionary is empty')
+        key = list(self._data)[-1 if last else 0]
+        return key, self._data.pop(key)
+
+    def copy(self):
+        return OrderedDict(self._data)
+
+    def __repr__(self):
+        if not self._data:
+            return 'OrderedDict()'
+        return f'OrderedDict({list(self._data.items())!r})'
+
+
+class Counter(_DictLike):
+    """Counts of things: Counter('abca')['a'] is 2."""
+
+    def __init__(self, iterable=None, **kwargs):
+        self._data = {}
+        self.update(iterable, **kwargs)
+
+    def __missing__(self, key):
+        return 0
+
+    def update(self, iterable=None, **kwargs):
+        if iterable is not None:
+            if isinstance(iterable, (dict, _DictLike)):
+                for key, n in iterable.items():
+                    self._data[key] = self._data.get(key, 0) + n
+            else:
+                for key in iterable:
+                    self._data[key] = self._data.get(key, 0) + 1
+        for key, n in kwargs.items():
+            self._data[key] = self._data.get(key, 0) + n
+
+    def subtract(self, iterable=None, **kwargs):
+        if iterable is not None:
+            if isinstance(iterable, (dict, _DictLike)):
+                for key, n in iterable.items():
+                    self._data[key] = self._data.get(key, 0) - n
+            else:
+                for key in iterable:
+                    self._data[key] = self._data.get(key, 0) - 1
+        for key, n in kwargs.items():
+            self._data[key] = self._data.get(key, 0) - n
+
+    def most_common(self, n=None):
+        ranked = sorted(self._data.items(), key=lambda kv: kv[1],
+                        reverse=True)
+        return ranked if n is None else ranked[:n]
+
+    def elements(self):
+        out = []
+        for key, n in self._data.items():
+            for _ in range(n):
+                out.append(key)
+        return iter(out)
+
+    def total(self):
+        return sum(self._data.values())
+
+    def copy(self):
+        return Counter(self._data)
+
+    def __add__(self, other):
+        result = Counter()
+        for key, n in self._data.items():
+            if n + other[key] > 0:
+                result[key] = n + other[key]
+        for key, n in other.items():
+            if key not in self._data and n > 0:
+                result[key] = n
+        return result
+
+    def __sub__(self, other):
+        result = Counter()
+        for key, n in self._data.items():
+            if n - other[key] > 0:
+                result[key] = n - other[key]
+        for key, n in other.items():
+            if key not in self._data and n < 0:
+                result[key] = -n
+        return result
+
+    def __repr__(self):
+        if not self._data:
+            return 'Counter()'
+        return f'Counter({dict(self.most_common())!r})'
+
+
+def namedtuple(typename, field_names, *, rename=False, defaults=None,
+               module=None):
+    """A class of records with named fields that unpack like tuples."""
+    if isinstance(field_names, str):
+        field_names = field_names.replace(',', ' ').split()
+    fields = tuple(field_names)
+    defaults = tuple(defaults) if defaults is not None else ()
+
+    class Record:
+        _fields = fields
+        _field_defaults = dict(zip(fields[len(fields) - len(defaults):],
+                                   defaults))
+
+        def __init__(self, *args, **kwargs):
+            if len(args) > len(fields):
+                raise TypeError(f'{typename}.__new__() takes '
+                                f'{len(fields) + 1} positional arguments but '
+                                f'{len(args) + 1} were given')
+            values = list(args)
+            for name in fields[len(args):]:
+                if name in kwargs:
+                    values.append(kwargs.pop(name))
+                elif name in self._field_defaults:
+                    values.append(self._field_defaults[name])
+                else:
+                    raise TypeError(f"{typename}.__new__() missing 1 required "
+                                    f"positional argument: '{name}'")
+            if kwargs:
+                name = next(iter(kwargs))
+                raise TypeError(f"{typename}.__new__() got an unexpected "
+                                f"keyword argument '{name}'")
+            self._values = tuple(values)
+            for name, value in zip(fields, values):
+                self.__dict__[name] = value
+
+        def __setattr__(self, name, value):
+            raise AttributeError("can't set attribute")
+
+        def __iter__(self):
+            return iter(self._values)
+
+        def __len__(self):
+            return len(self._values)
+
+        def __getitem__(self, i):
+            return self._values[i]
+
+        def __eq__(self, other):
+            if isinstance(other, Record):
+                other = other._values
+            return self._values == other
+
+        def __lt__(self, other):
+            if isinstance(other, Record):
+                other = other._values
+            return self._values < other
+
+        def __hash__(self):
+            return hash(self._values)
+
+        def __repr__(self):
+            inner = ', '.join(f'{n}={v!r}' for n, v in zip(fields,
+                                                             self._values))
+            return f'{typename}({inner})'
+
+        def _asdict(self):
+            return dict(zip(fields, self._values))
+
+        def _replace(self, **changes):
+            current = self._asdict()
+            current.update(changes)
+            return Record(**current)
+
+        @classmethod
+        def _make(cls, iterable):
+            return cls(*iterable)
+
+    Record.__name__ = typename
+    Record.__qualname__ = typename
+    return Record
+
+# module itertools
+class count:
+    def __init__(self, start=0, step=1):
+        self._next = start
+        self._step = step
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        value = self._next
+        self._next += self._step
+        return value
+
+    def __repr__(self):
+        if self._step == 1:
+            return f'count({self._next!r})'
+        return f'count({self._next!r}, {self._step!r})'
+
+
+class cycle:
+    def __init__(self, iterable):
+        self._items = list(iterable)
+        self._i = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if not self._items:
+            raise StopIteration
+        value = self._items[self._i]
+        self._i = (self._i + 1) % len(self._items)
+        return value
+
+
+class repeat:
+    def __init__(self, obj, times=None):
+        self._obj = obj
+        self._left = times
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._left is not None:
+            if self._left <= 0:
+                raise StopIteration
+            self._left -= 1
+        return self._obj
+
+
+class chain:
+    def __init__(self, *iterables):
+        self._sources = iter(iterables)
+        self._current = iter(())
+
+    @classmethod
+    def from_iterable(cls, iterables):
+        result = cls()
+        result._sources = iter(iterables)
+        return result
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        while True:
+            try:
+                return next(self._current)
+            except StopIteration:
+                self._current = iter(next(self._sources))
+
+
+class islice:
+    def __init__(self, iterable, *args):
+        bounds = slice(*args)
+        self._it = iter(iterable)
+        self._next = bounds.start or 0
+        self._stop = bounds.stop
+        self._step = bounds.step or 1
+        self._i = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._stop is not None and self._next >= self._stop:
+            raise StopIteration
+        while self._i < self._next:
+            next(self._it)
+            self._i += 1
+        value = next(self._it)
+        self._i += 1
+        self._next += self._step
+        return value
+
+
+def accumulate(iterable, func=None, *, initial=None):
+    out = []
+    total = initial
+    if initial is not None:
+        out.append(initial)
+    for x in iterable:
+        if total is None and not out:
+            total = x
+        elif func is None:
+            total = total + x
+        else:
+            total = func(total, x)
+        out.append(total)
+    return iter(out)
+
+
+def product(*iterables, repeat=1):
+    pools = [tuple(p) for p in iterables] * repeat
+    result = [()]
+    for pool in pools:
+        result = [r + (x,) for r in result for x in pool]
+    return iter(result)
+
+
+def permutations(iterable, r=None):
+    pool = tuple(iterable)
+    n = len(pool)
+    r = n if r is None else r
+    out = []
+
+    def build(prefix, used):
+        if len(prefix) == r:
+            out.append(tuple(pool[i] for i in prefix))
+            return
+        for i in range(n):
+            if i not in used:
+                build(prefix + [i], used | {i})
+    if r <= n:
+        build([], set())
+    return iter(out)
+
+
+def combinations(iterable, r):
+    pool = tuple(iterable)
+    out = []
+
+    def build(start, prefix):
+        if len(prefix) == r:
+            out.append(tuple(prefix))
+            return
+        for i in range(start, len(pool)):
+            build(i + 1, prefix + [pool[i]])
+    build(0, [])
+    return iter(out)
+
+
+def zip_longest(*iterables, fillvalue=None):
+    lists = [list(it) for it in iterables]
+    longest = max((len(x) for x in lists), default=0)
+    return iter([tuple(x[i] if i < len(x) else fillvalue for x in lists)
+                 for i in range(longest)])
+
+
+def pairwise(iterable):
+    items = list(iterable)
+    return iter([(items[i], items[i + 1]) for i in range(len(items) - 1)])
+
+
+def starmap(function, iterable):
+    return iter([function(*args) for args in iterable])
+
+
+def takewhile(predicate, iterable):
+    out = []
+    for x in iterable:
+        if not predicate(x):
+            break
+        out.append(x)
+    return iter(out)
+
+
+def dropwhile(predicate, iterable):
+    out = []
+    dropping = True
+    for x in iterable:
+        if dropping and predicate(x):
+            continue
+        dropping = False
+        out.append(x)
+    return iter(out)
+
+
+def groupby(iterable, key=None):
+    groups = []
+    for x in iterable:
+        k = x if key is None else key(x)
+        if groups and groups[-1][0] == k:
+            groups[-1][1].append(x)
+        else:
+            groups.append((k, [x]))
+    return iter([(k, iter(items)) for k, items in groups])
