@@ -1368,6 +1368,23 @@ static Value b_setattr(VM *vm, Value *args, int nargs, Tuple *kw)
     return r < 0 ? VAL_ERR : VAL_NONE;
 }
 
+static Value b_delattr(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    if (args_parse(vm, "delattr", args, nargs, kw, "obj,name", NULL) < 0)
+        return VAL_ERR;
+    if (!IS_STR(args[1]))
+        return vm_raise_new(vm, vm->c.TypeError,
+                            "attribute name must be string, not '%s'",
+                            type_name(vm, args[1]));
+    Str *name = str_intern(vm, str_new(vm, AS_STR(args[1])->data,
+                                       (size_t)AS_STR(args[1])->len));
+    if (!name)
+        return VAL_ERR;
+    int r = val_delattr(vm, args[0], name);
+    obj_decref(name);
+    return r < 0 ? VAL_ERR : VAL_NONE;
+}
+
 bool val_callable(VM *vm, Value v)
 {
     if (!IS_OBJ(v))
@@ -1936,21 +1953,6 @@ static void math_init(VM *vm)
     obj_decref(m);
 }
 
-/* typing: names used in annotations, as harmless placeholders. */
-static void typing_init(VM *vm)
-{
-    Module *m = module_new(vm, "typing");
-    if (!m)
-        return;
-    static const char *const names[] = {
-        "Any", "List", "Dict", "Optional", "Tuple", "Set", "Callable",
-        "Awaitable", "Coroutine", "Union", "Iterable", "Sequence",
-        "AsyncIterator", "Iterator", "Type", NULL};
-    for (int i = 0; names[i]; i++)
-        dict_set_cstr(vm, m->dict, names[i], val_obj(vm->c.object));
-    obj_decref(m);
-}
-
 extern const char loopscope_prelude_stdlib[];
 
 /* The modules written in Python in prelude_stdlib.py, each a section that
@@ -2054,6 +2056,7 @@ void builtins_init(VM *vm)
         {"max", b_max}, {"abs", b_abs}, {"round", b_round},
         {"sorted", b_sorted}, {"any", b_any}, {"all", b_all},
         {"hasattr", b_hasattr}, {"getattr", b_getattr},
+        {"delattr", b_delattr},
         {"setattr", b_setattr}, {"callable", b_callable}, {"hash", b_hash},
         {"iter", b_iter}, {"next", b_next}, {"chr", b_chr}, {"ord", b_ord},
         {"divmod", b_divmod}, {"pow", b_pow}, {"hex", b_hex}, {"oct", b_oct},
@@ -2098,6 +2101,7 @@ void builtins_init(VM *vm)
     class_add_method(vm, c->TextIO, "write", io_write);
     class_add_method(vm, c->TextIO, "flush", io_flush);
     vm_install_coro_methods(vm);
+    class_add_method(vm, c->object, "__setattr__", object_setattr);
     Class **const exported[] = {
         &vm->c.object, &vm->c.int_, &vm->c.float_, &vm->c.bool_, &vm->c.str,
         &vm->c.bytes, &vm->c.list, &vm->c.tuple, &vm->c.dict, &vm->c.set,
@@ -2139,5 +2143,4 @@ void builtins_init(VM *vm)
     sys_init(vm);
     os_init(vm);
     math_init(vm);
-    typing_init(vm);
 }

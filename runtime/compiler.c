@@ -1141,6 +1141,7 @@ static bool all_constants(const ast_list *elts)
 static void compile_expr(Compiler *c, ast_node *n);
 static void compile_stmts(Compiler *c, ast_list *l);
 static void compile_stmt(Compiler *c, ast_node *n);
+static void compile_annotation(Compiler *c, ast_node *n);
 static Code *compile_unit_function(Compiler *c, ast_node *n,
                                    ast_list *params, ast_list *body,
                                    ast_node *expr_body, bool is_async,
@@ -2308,7 +2309,7 @@ static void compile_with(Compiler *c, ast_node *n, int item)
 /* Modules a scenario may import, as error messages list them. */
 #define AVAILABLE_MODULES                                                    \
     "asyncio, time, random, sys, os, math, typing, concurrent.futures, "    \
-    "functools, collections, heapq, itertools"
+    "functools, collections, heapq, itertools, dataclasses"
 
 static bool module_supported(const char *name)
 {
@@ -2316,7 +2317,7 @@ static bool module_supported(const char *name)
         "asyncio", "time", "random", "sys", "concurrent",
         "concurrent.futures", "os", "math", "typing", "asyncio.exceptions",
         "asyncio.subprocess", "asyncio.streams", "__future__", "functools",
-        "collections", "heapq", "itertools", NULL};
+        "collections", "heapq", "itertools", "dataclasses", NULL};
     for (int i = 0; ok[i]; i++)
         if (strcmp(ok[i], name) == 0)
             return true;
@@ -2399,6 +2400,120 @@ static void compile_function_def(Compiler *c, ast_node *n)
         emit(c, OP_CALL, 1);
     }
     compile_name(c, n->u.function_def.name.s, CTX_STORE);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Annotations                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* The source form of an annotation, as `from __future__ import
+ * annotations` keeps it: names, attributes, subscripts, constants, | and
+ * lists; "..." for anything else. */
+static void unparse(SBuf *b, const ast_node *n)
+{
+    switch (n->kind) {
+    case AST_NAME:
+        sb_adds(b, n->u.name.id.s);
+        return;
+    case AST_ATTRIBUTE:
+        unparse(b, n->u.attribute.value);
+        sb_addc(b, '.');
+        sb_adds(b, n->u.attribute.attr.s);
+        return;
+    case AST_SUBSCRIPT:
+        unparse(b, n->u.subscript.value);
+        sb_addc(b, '[');
+        if (n->u.subscript.slice->kind == AST_TUPLE) {
+            const ast_list *e = &n->u.subscript.slice->u.tuple.elts;
+            for (int i = 0; i < e->len; i++) {
+                if (i)
+                    sb_adds(b, ", ");
+                unparse(b, e->items[i]);
+            }
+        } else {
+            unparse(b, n->u.subscript.slice);
+        }
+        sb_addc(b, ']');
+        return;
+    case AST_LIST:
+    case AST_TUPLE: {
+        const ast_list *e = &n->u.tuple.elts;
+        sb_addc(b, n->kind == AST_LIST ? '[' : '(');
+        for (int i = 0; i < e->len; i++) {
+            if (i)
+                sb_adds(b, ", ");
+            unparse(b, e->items[i]);
+        }
+        sb_addc(b, n->kind == AST_LIST ? ']' : ')');
+        return;
+    }
+    case AST_BIN_OP:
+        if (n->u.bin_op.op == AST_OP_BITOR) {
+            unparse(b, n->u.bin_op.left);
+            sb_adds(b, " | ");
+            unparse(b, n->u.bin_op.right);
+            return;
+        }
+        break;
+    case AST_CONSTANT:
+        switch (n->u.constant.kind) {
+        case AST_CONST_NONE: sb_adds(b, "None"); return;
+        case AST_CONST_TRUE: sb_adds(b, "True"); return;
+        case AST_CONST_FALSE: sb_adds(b, "False"); return;
+        case AST_CONST_ELLIPSIS: sb_adds(b, "..."); return;
+        case AST_CONST_INT: sb_addf(b, "%lld", (long long)n->u.constant.i); return;
+        case AST_CONST_STR:
+            sb_addc(b, '\'');
+            sb_add(b, n->u.constant.s.s, n->u.constant.s.len);
+            sb_addc(b, '\'');
+            return;
+        default:
+            break;
+        }
+        break;
+    default:
+        break;
+    }
+    sb_adds(b, "...");
+}
+
+/* name: annotation in a class or module body: __annotations__[name] =
+ * the annotation's text, as `from __future__ import annotations` keeps it
+ * (what dataclasses and NamedTuple read). Scenarios do not evaluate
+ * annotations: the types they name (list[int], int | None, typing's
+ * generics) are not objects here. */
+static void compile_annotation(Compiler *c, ast_node *n)
+{
+    SBuf b;
+    sb_init(&b);
+    unparse(&b, n->u.ann_assign.annotation);
+    load_str_const(c, b.data ? b.data : "", b.len);
+    sb_free(&b);
+    compile_name(c, "__annotations__", CTX_LOAD);
+    const char *name = n->u.ann_assign.target->u.name.id.s;
+    load_str_const(c, name, strlen(name));
+    emit(c, OP_STORE_SUBSCR, 0);
+}
+
+/* Whether a body has `name: annotation` statements at its top level,
+ * which makes CPython create __annotations__ when the body starts. */
+static bool has_annotations(const ast_list *body)
+{
+    for (int i = 0; i < body->len; i++) {
+        const ast_node *n = body->items[i];
+        if (n->kind == AST_ANN_ASSIGN &&
+            n->u.ann_assign.target->kind == AST_NAME)
+            return true;
+    }
+    return false;
+}
+
+static void setup_annotations(Compiler *c, const ast_list *body)
+{
+    if (!has_annotations(body))
+        return;
+    emit(c, OP_BUILD_MAP, 0);
+    compile_name(c, "__annotations__", CTX_STORE);
 }
 
 static Code *compile_unit_class(Compiler *c, ast_node *n);
@@ -2513,6 +2628,9 @@ static void compile_stmt(Compiler *c, ast_node *n)
             compile_expr(c, n->u.ann_assign.value);
             compile_store_target(c, n->u.ann_assign.target);
         }
+        if ((c->u->is_class || c->u->is_module) &&
+            n->u.ann_assign.target->kind == AST_NAME)
+            compile_annotation(c, n);
         break;
     case AST_DELETE:
         for (int i = 0; i < n->u.delete_.targets.len; i++)
@@ -2884,6 +3002,7 @@ static Code *compile_unit_class(Compiler *c, ast_node *n)
     c->u = &u;
     unit_cells(c, &u, s);
     /* __module__ and __qualname__, then the body. */
+    setup_annotations(c, &n->u.class_def.body);
     compile_stmts(c, &n->u.class_def.body);
     load_none(c);
     emit(c, OP_RETURN_VALUE, 0);
@@ -2940,6 +3059,7 @@ Code *compile_module(VM *vm, ast_node *mod, const char *filename,
     u.line = 1;
     c.u = &u;
     unit_cells(&c, &u, top);
+    setup_annotations(&c, &mod->u.module.body);
     compile_stmts(&c, &mod->u.module.body);
     load_none(&c);
     emit(&c, OP_RETURN_VALUE, 0);

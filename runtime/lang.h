@@ -304,6 +304,7 @@ enum {
     SLOT_ITER = 1u << 9, SLOT_CALL = 1u << 10, SLOT_GETATTR = 1u << 11,
     SLOT_ADD = 1u << 12, SLOT_CONTAINS = 1u << 13, SLOT_SETITEM = 1u << 14,
     SLOT_NEXT = 1u << 15, SLOT_OPS = 1u << 16, SLOT_DEL = 1u << 17,
+    SLOT_SETATTR = 1u << 18,
 };
 
 typedef struct Instance {
@@ -598,6 +599,7 @@ struct VMThread {
     X(__ge__, "__ge__") X(__len__, "__len__") X(__bool__, "__bool__") \
     X(__getitem__, "__getitem__") X(__setitem__, "__setitem__") X(__iter__, "__iter__") \
     X(__next__, "__next__") X(__call__, "__call__") X(__getattr__, "__getattr__") \
+    X(__setattr__, "__setattr__") \
     X(__add__, "__add__") X(__contains__, "__contains__") X(__aenter__, "__aenter__") \
     X(__aexit__, "__aexit__") X(__aiter__, "__aiter__") X(__anext__, "__anext__") \
     X(__enter__, "__enter__") X(__exit__, "__exit__") X(__name__, "__name__") \
@@ -853,6 +855,7 @@ typedef struct SBuf {
 } SBuf;
 /* Ends a default repr with " at 0x...>" (ops.c). */
 int repr_add_address(VM *vm, SBuf *b, Obj *o);
+Value object_setattr(VM *vm, Value *args, int nargs, Tuple *kw);
 void sb_init(SBuf *b);
 void sb_free(SBuf *b);
 void sb_add(SBuf *b, const char *s, size_t n);

@@ -591,7 +591,7 @@ void class_update_slots(VM *vm, Class *c)
         SLOTNAME(__ge__, SLOT_OPS), SLOTNAME(__ne__, SLOT_OPS),
         SLOTNAME(__contains__, SLOT_CONTAINS),
         SLOTNAME(__setitem__, SLOT_SETITEM), SLOTNAME(__next__, SLOT_NEXT),
-        SLOTNAME(__del__, SLOT_DEL),
+        SLOTNAME(__del__, SLOT_DEL), SLOTNAME(__setattr__, SLOT_SETATTR),
 #undef SLOTNAME
     };
     uint32_t slots = 0;

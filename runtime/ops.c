@@ -1859,7 +1859,46 @@ Value val_getattr(VM *vm, Value v, Str *name)
                                     type_name(vm, v), name->data);
 }
 
+static int setattr_plain(VM *vm, Value v, Str *name, Value x);
+
 int val_setattr(VM *vm, Value v, Str *name, Value x)
+{
+    if (IS_OBJ(v)) {
+        Class *cls = class_of_obj(AS_OBJ(v));
+        if (is_user(cls) && (cls->slots & SLOT_SETATTR) &&
+            cls->layout != LAYOUT_CLASS) {
+            Value args[2] = {val_obj(name), x};
+            Value r = call_dunder(vm, v, vm->n.__setattr__, args, 2);
+            if (IS_ERR(r))
+                return -1;
+            decref(r);
+            return 0;
+        }
+    }
+    return setattr_plain(vm, v, name, x);
+}
+
+/* object.__setattr__(obj, name, value): the store without the class's own
+ * __setattr__. */
+Value object_setattr(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    Value a[3];
+    if (args_parse(vm, "__setattr__", args, nargs, kw, "self,name,value", a) < 0)
+        return VAL_ERR;
+    if (!IS_STR(a[1]))
+        return vm_raise_new(vm, vm->c.TypeError,
+                            "attribute name must be string, not '%s'",
+                            type_name(vm, a[1]));
+    obj_incref(AS_STR(a[1]));
+    Str *name = str_intern(vm, AS_STR(a[1]));
+    if (!name)
+        return VAL_ERR;
+    int r = setattr_plain(vm, a[0], name, a[2]);
+    obj_decref(name);
+    return r < 0 ? VAL_ERR : VAL_NONE;
+}
+
+static int setattr_plain(VM *vm, Value v, Str *name, Value x)
 {
     if (!IS_OBJ(v)) {
         vm_raise_new(vm, vm->c.AttributeError,

@@ -11,6 +11,372 @@ annotations = True
 division = True
 print_function = True
 
+# module typing
+TYPE_CHECKING = False
+
+
+class _Form:
+    """A typing name (Optional, List, Callable...): subscripting it or
+    joining it with | gives it back, as annotations only need it to exist."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __getitem__(self, params):
+        return self
+
+    def __or__(self, other):
+        return self
+
+    def __ror__(self, other):
+        return self
+
+    def __call__(self, *args, **kwargs):
+        raise TypeError(f'Cannot instantiate typing.{self._name}')
+
+    def __repr__(self):
+        return f'typing.{self._name}'
+
+
+Any = _Form('Any')
+Optional = _Form('Optional')
+Union = _Form('Union')
+List = _Form('List')
+Dict = _Form('Dict')
+Tuple = _Form('Tuple')
+Set = _Form('Set')
+FrozenSet = _Form('FrozenSet')
+Deque = _Form('Deque')
+DefaultDict = _Form('DefaultDict')
+Callable = _Form('Callable')
+Awaitable = _Form('Awaitable')
+Coroutine = _Form('Coroutine')
+Iterable = _Form('Iterable')
+Iterator = _Form('Iterator')
+AsyncIterable = _Form('AsyncIterable')
+AsyncIterator = _Form('AsyncIterator')
+AsyncGenerator = _Form('AsyncGenerator')
+Generator = _Form('Generator')
+Sequence = _Form('Sequence')
+MutableSequence = _Form('MutableSequence')
+Mapping = _Form('Mapping')
+MutableMapping = _Form('MutableMapping')
+Type = _Form('Type')
+Literal = _Form('Literal')
+Final = _Form('Final')
+ClassVar = _Form('ClassVar')
+NoReturn = _Form('NoReturn')
+Hashable = _Form('Hashable')
+Sized = _Form('Sized')
+TypeAlias = _Form('TypeAlias')
+Annotated = _Form('Annotated')
+
+
+class Generic:
+    pass
+
+
+class Protocol:
+    pass
+
+
+class TypeVar:
+    def __init__(self, name, *constraints, bound=None, covariant=False,
+                 contravariant=False):
+        self.__name__ = name
+
+    def __repr__(self):
+        return f'~{self.__name__}'
+
+
+def cast(typ, val):
+    return val
+
+
+def NewType(name, tp):
+    def new_type(x):
+        return x
+    new_type.__name__ = name
+    return new_type
+
+
+def overload(func):
+    return func
+
+
+def final(f):
+    return f
+
+
+def runtime_checkable(cls):
+    return cls
+
+
+def no_type_check(arg):
+    return arg
+
+
+def get_type_hints(obj):
+    return dict(getattr(obj, '__annotations__', {}))
+
+# module dataclasses
+class _MissingType:
+    def __repr__(self):
+        return 'MISSING'
+
+
+MISSING = _MissingType()
+
+
+class FrozenInstanceError(AttributeError):
+    pass
+
+
+class Field:
+    def __init__(self, default, default_factory, init, repr, hash, compare,
+                 metadata, kw_only):
+        self.name = None
+        self.type = None
+        self.default = default
+        self.default_factory = default_factory
+        self.init = init
+        self.repr = repr
+        self.hash = hash
+        self.compare = compare
+        self.metadata = metadata
+        self.kw_only = kw_only
+
+    def __repr__(self):
+        return (f'Field(name={self.name!r},type={self.type!r},'
+                f'default={self.default!r},'
+                f'default_factory={self.default_factory!r},'
+                f'init={self.init!r},repr={self.repr!r},hash={self.hash!r},'
+                f'compare={self.compare!r},metadata={self.metadata!r},'
+                f'kw_only={self.kw_only!r})')
+
+
+def field(*, default=MISSING, default_factory=MISSING, init=True, repr=True,
+          hash=None, compare=True, metadata=None, kw_only=False):
+    if default is not MISSING and default_factory is not MISSING:
+        raise ValueError('cannot specify both default and default_factory')
+    return Field(default, default_factory, init, repr, hash, compare,
+                 metadata, kw_only)
+
+
+def _own_annotations(cls):
+    own = cls.__dict__.get('__annotations__')
+    return own if own is not None else {}
+
+
+def _collect_fields(cls, kw_only):
+    fields = {}
+    for base in cls.__mro__[-1:0:-1]:
+        base_fields = base.__dict__.get('__dataclass_fields__')
+        if base_fields is not None:
+            fields.update(base_fields)
+    for name, ann in _own_annotations(cls).items():
+        if ann.startswith('ClassVar') or ann.startswith('typing.ClassVar'):
+            continue
+        default = cls.__dict__.get(name, MISSING)
+        if isinstance(default, Field):
+            f = default
+        else:
+            f = field(default=default)
+        f.name = name
+        f.type = ann
+        if kw_only:
+            f.kw_only = True
+        if isinstance(f.default, (list, dict, set)):
+            raise ValueError(f'mutable default {type(f.default)!r} for field '
+                             f'{name} is not allowed: use default_factory')
+        if f.default is MISSING:
+            if name in cls.__dict__:
+                delattr(cls, name)
+        else:
+            setattr(cls, name, f.default)
+        fields[name] = f
+    return fields
+
+
+def _init_args(cls, fields, args, kwargs):
+    """Binds __init__'s arguments to the fields as the __init__ that
+    CPython's dataclasses writes would, with the same errors."""
+    where = f'{cls.__qualname__}.__init__()'
+    positional = [f for f in fields if f.init and not f.kw_only]
+    if len(args) > len(positional):
+        required = [f for f in positional if f.default is MISSING
+                    and f.default_factory is MISSING]
+        if len(required) == len(positional):
+            takes = f'{len(positional) + 1}'
+        else:
+            takes = f'from {len(required) + 1} to {len(positional) + 1}'
+        raise TypeError(f'{where} takes {takes} positional arguments but '
+                        f'{len(args) + 1} were given')
+    values = {}
+    for f, value in zip(positional, args):
+        values[f.name] = value
+    for name, value in kwargs.items():
+        known = False
+        for f in fields:
+            if f.name == name and f.init:
+                known = True
+        if not known:
+            raise TypeError(f"{where} got an unexpected keyword argument "
+                            f"'{name}'")
+        if name in values:
+            raise TypeError(f"{where} got multiple values for argument "
+                            f"'{name}'")
+        values[name] = value
+    missing = [f.name for f in fields
+               if f.init and f.name not in values and f.default is MISSING
+               and f.default_factory is MISSING]
+    if missing:
+        quoted = [f"'{m}'" for m in missing]
+        if len(quoted) == 1:
+            names = quoted[0]
+        elif len(quoted) == 2:
+            names = f'{quoted[0]} and {quoted[1]}'
+        else:
+            names = ', '.join(quoted[:-1]) + f', and {quoted[-1]}'
+        s = '' if len(missing) == 1 else 's'
+        kind = 'keyword-only' if fields[0].kw_only else 'positional'
+        raise TypeError(f'{where} missing {len(missing)} required {kind} '
+                        f'argument{s}: {names}')
+    for f in fields:
+        if f.name not in values:
+            if f.default_factory is not MISSING:
+                values[f.name] = f.default_factory()
+            elif f.default is not MISSING:
+                values[f.name] = f.default
+    return values
+
+
+def _process_class(cls, init, repr, eq, order, unsafe_hash, frozen,
+                   kw_only):
+    fields_by_name = _collect_fields(cls, kw_only)
+    fields = list(fields_by_name.values())
+    seen_default = False
+    for f in fields:
+        if not f.init or f.kw_only:
+            continue
+        if f.default is not MISSING or f.default_factory is not MISSING:
+            seen_default = True
+        elif seen_default:
+            raise TypeError(f"non-default argument '{f.name}' follows "
+                            f"default argument")
+    cls.__dataclass_fields__ = fields_by_name
+
+    if init and '__init__' not in cls.__dict__:
+        def __init__(self, *args, **kwargs):
+            values = _init_args(cls, fields, args, kwargs)
+            for name, value in values.items():
+                object.__setattr__(self, name, value)
+            post = getattr(self, '__post_init__', None)
+            if post is not None:
+                post()
+        __init__.__qualname__ = f'{cls.__qualname__}.__init__'
+        cls.__init__ = __init__
+
+    if repr and '__repr__' not in cls.__dict__:
+        def __repr__(self):
+            shown = ', '.join(f'{f.name}={getattr(self, f.name)!r}'
+                              for f in fields if f.repr)
+            return f'{type(self).__qualname__}({shown})'
+        cls.__repr__ = __repr__
+
+    def key(obj):
+        return tuple(getattr(obj, f.name) for f in fields if f.compare)
+
+    if eq and '__eq__' not in cls.__dict__:
+        def __eq__(self, other):
+            if other.__class__ is self.__class__:
+                return key(self) == key(other)
+            return NotImplemented
+        cls.__eq__ = __eq__
+
+    if order:
+        def compare(name, test):
+            def method(self, other):
+                if other.__class__ is self.__class__:
+                    return test(key(self), key(other))
+                return NotImplemented
+            method.__name__ = name
+            return method
+        cls.__lt__ = compare('__lt__', lambda a, b: a < b)
+        cls.__le__ = compare('__le__', lambda a, b: a <= b)
+        cls.__gt__ = compare('__gt__', lambda a, b: a > b)
+        cls.__ge__ = compare('__ge__', lambda a, b: a >= b)
+
+    if frozen:
+        def __setattr__(self, name, value):
+            raise FrozenInstanceError(f"cannot assign to field '{name}'")
+        cls.__setattr__ = __setattr__
+
+    if unsafe_hash or (eq and frozen):
+        def __hash__(self):
+            return hash(key(self))
+        cls.__hash__ = __hash__
+    elif eq and '__hash__' not in cls.__dict__:
+        cls.__hash__ = None
+    return cls
+
+
+def dataclass(cls=None, *, init=True, repr=True, eq=True, order=False,
+              unsafe_hash=False, frozen=False, match_args=True,
+              kw_only=False, slots=False):
+    def wrap(c):
+        return _process_class(c, init, repr, eq, order, unsafe_hash, frozen,
+                              kw_only)
+    if cls is None:
+        return wrap
+    return wrap(cls)
+
+
+def is_dataclass(obj):
+    cls = obj if isinstance(obj, type) else type(obj)
+    return hasattr(cls, '__dataclass_fields__')
+
+
+def fields(class_or_instance):
+    try:
+        found = class_or_instance.__dataclass_fields__
+    except AttributeError:
+        raise TypeError('must be called with a dataclass type or '
+                        'instance') from None
+    return tuple(found.values())
+
+
+def _as(obj, make):
+    if hasattr(type(obj), '__dataclass_fields__'):
+        return make([(f.name, _as(getattr(obj, f.name), make))
+                     for f in fields(obj)])
+    if isinstance(obj, list):
+        return [_as(v, make) for v in obj]
+    if isinstance(obj, tuple):
+        return tuple(_as(v, make) for v in obj)
+    if isinstance(obj, dict):
+        return {_as(k, make): _as(v, make) for k, v in obj.items()}
+    return obj
+
+
+def asdict(obj):
+    if not is_dataclass(obj) or isinstance(obj, type):
+        raise TypeError('asdict() should be called on dataclass instances')
+    return _as(obj, dict)
+
+
+def astuple(obj):
+    if not is_dataclass(obj) or isinstance(obj, type):
+        raise TypeError('astuple() should be called on dataclass instances')
+    return _as(obj, lambda pairs: tuple(v for _, v in pairs))
+
+
+def replace(obj, **changes):
+    for f in fields(obj):
+        if f.init and f.name not in changes:
+            changes[f.name] = getattr(obj, f.name)
+    return type(obj)(**changes)
+
 # module functools
 WRAPPER_ASSIGNMENTS = ('__module__', '__name__', '__qualname__', '__doc__')
 WRAPPER_UPDATES = ('__dict__',)
@@ -578,9 +944,9 @@ def namedtuple(typename, field_names, *, rename=False, defaults=None,
                 name = next(iter(kwargs))
                 raise TypeError(f"{typename}.__new__() got an unexpected "
                                 f"keyword argument '{name}'")
-            self._values = tuple(values)
+            object.__setattr__(self, '_values', tuple(values))
             for name, value in zip(fields, values):
-                self.__dict__[name] = value
+                object.__setattr__(self, name, value)
 
         def __setattr__(self, name, value):
             raise AttributeError("can't set attribute")

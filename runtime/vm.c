@@ -1175,7 +1175,8 @@ static Value load_global(VM *vm, Frame *f, Str *name)
 static bool lookup_method(VM *vm, Value obj, Str *name, Value *out)
 {
     Class *cls = class_of(vm, obj);
-    if (cls->layout == LAYOUT_CLASS || cls->layout == LAYOUT_MODULE)
+    if (cls->layout == LAYOUT_CLASS || cls->layout == LAYOUT_MODULE ||
+        cls == vm->c.super)
         return false;
     Value m = class_lookup(cls, name);
     if (IS_ERR(m))
