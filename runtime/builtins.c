@@ -1410,12 +1410,10 @@ static Value b_hash(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     if (args_parse(vm, "hash", args, nargs, kw, "obj", NULL) < 0)
         return VAL_ERR;
-    if (IS_INT(args[0]) || IS_BOOL(args[0]))
-        return val_int(AS_INT(args[0]) == -1 ? -2 : AS_INT(args[0]));
-    uint64_t h;
-    if (val_hash(vm, args[0], &h) < 0)
+    int64_t h;
+    if (val_py_hash(vm, args[0], &h) < 0)
         return VAL_ERR;
-    return val_int((int64_t)(h >> 1));
+    return val_int(h);
 }
 
 static Value b_iter(VM *vm, Value *args, int nargs, Tuple *kw)
@@ -1856,6 +1854,27 @@ MATH1(tan, tan)
 MATH1(log2, log2)
 MATH1(log10, log10)
 MATH1(fabs, fabs)
+MATH1(asin, asin)
+MATH1(acos, acos)
+MATH1(atan, atan)
+MATH1(sinh, sinh)
+MATH1(cosh, cosh)
+MATH1(tanh, tanh)
+
+static Value m_atan2(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    Value a[2];
+    if (args_parse(vm, "atan2", args, nargs, kw, "y,x", a) < 0)
+        return VAL_ERR;
+    for (int i = 0; i < 2; i++)
+        if (!IS_INT(a[i]) && !IS_BOOL(a[i]) && !IS_FLOAT(a[i]))
+            return vm_raise_new(vm, vm->c.TypeError,
+                                "must be real number, not %s",
+                                type_name(vm, a[i]));
+    double y = IS_FLOAT(a[0]) ? AS_FLOAT(a[0]) : (double)AS_INT(a[0]);
+    double x = IS_FLOAT(a[1]) ? AS_FLOAT(a[1]) : (double)AS_INT(a[1]);
+    return val_float(atan2(y, x));
+}
 
 static Value m_log(VM *vm, Value *args, int nargs, Tuple *kw)
 {
@@ -1950,6 +1969,13 @@ static void math_init(VM *vm)
     add_fn(vm, m->dict, "floor", m_floor);
     add_fn(vm, m->dict, "ceil", m_ceil);
     add_fn(vm, m->dict, "isclose", m_isclose);
+    add_fn(vm, m->dict, "asin", m_asin);
+    add_fn(vm, m->dict, "acos", m_acos);
+    add_fn(vm, m->dict, "atan", m_atan);
+    add_fn(vm, m->dict, "atan2", m_atan2);
+    add_fn(vm, m->dict, "sinh", m_sinh);
+    add_fn(vm, m->dict, "cosh", m_cosh);
+    add_fn(vm, m->dict, "tanh", m_tanh);
     obj_decref(m);
 }
 
@@ -2003,9 +2029,33 @@ static Value stdlib_import(VM *vm, Str *name)
     return val_obj(m);
 }
 
+/* Runs a prelude_stdlib.py section in a module that C made (math). */
+static int stdlib_extend(VM *vm, Value mod, const char *section)
+{
+    const char *start;
+    size_t len;
+    if (!IS_LAYOUT(mod, MODULE) || !stdlib_section(section, &start, &len))
+        return 0;
+    char *src = rt_malloc(len + 1);
+    if (!src) {
+        vm_raise_nomem(vm);
+        return -1;
+    }
+    memcpy(src, start, len);
+    src[len] = '\0';
+    int rc = aio_run_prelude(vm, (Module *)AS_OBJ(mod), src, "<stdlib>");
+    rt_free(src);
+    return rc;
+}
+
 Value vm_import(VM *vm, Str *name)
 {
     Value m = dict_get_str(vm->modules, name);
+    if (!IS_ERR(m) && !vm->math_extended && str_eq_cstr(name, "math")) {
+        vm->math_extended = true;
+        if (stdlib_extend(vm, m, "math") < 0)
+            return VAL_ERR;
+    }
     if (IS_ERR(m)) {
         Value s = stdlib_import(vm, name);
         if (vm_has_exc(vm))

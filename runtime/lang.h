@@ -702,6 +702,7 @@ struct VM {
     Dict *builtins;
     Dict *modules;          /* name -> Module */
     Dict *debug_origins;    /* debug mode: object address -> "file:line" */
+    bool math_extended;   /* math's Python half has run (vm_import) */
     bool streams_pending;   /* asyncio's streams half is not loaded yet */
     Dict *interned;         /* str -> str */
     Module *main_module;

@@ -2905,13 +2905,11 @@ Value str_percent(VM *vm, Str *fmt, Value args)
             else if (*q == '+' || *q == ' ')
                 sign = *q;
         }
-        if (left)
-            spec[sl++] = '<';
-        else if (conv != 's' && conv != 'r' && conv != 'a')
-            spec[sl++] = '>';
+        /* printf-style fields are right-aligned unless '-', strings too. */
+        spec[sl++] = left ? '<' : '>';
         if (sign)
             spec[sl++] = sign;
-        if (zero && !left)
+        if (zero && !left && conv != 's' && conv != 'r' && conv != 'a')
             spec[sl++] = '0';
         while (q < p - 1 && sl < 60)
             spec[sl++] = *q++;

@@ -11,6 +11,158 @@ annotations = True
 division = True
 print_function = True
 
+# module math
+# The rest of math, in Python (C gives sqrt, exp, the trigonometry, log,
+# floor, ceil, fabs and isclose).
+tau = 2 * pi
+
+
+def isnan(x):
+    return x != x
+
+
+def isinf(x):
+    return x == inf or x == -inf
+
+
+def isfinite(x):
+    return not isnan(x) and not isinf(x)
+
+
+def trunc(x):
+    return int(x)
+
+
+def copysign(x, y):
+    x = abs(float(x))
+    if y < 0 or (y == 0 and str(float(y)).startswith('-')):
+        return -x
+    return x
+
+
+def degrees(x):
+    return x * 180.0 / pi
+
+
+def radians(x):
+    return x * pi / 180.0
+
+
+def hypot(*coordinates):
+    return sqrt(sum(float(c) * c for c in coordinates))
+
+
+def dist(p, q):
+    return hypot(*[a - b for a, b in zip(p, q)])
+
+
+def pow(x, y):
+    return float(x) ** float(y)
+
+
+def _integer(name, n):
+    if isinstance(n, float):
+        raise TypeError("'float' object cannot be interpreted as an integer")
+    return n
+
+
+def gcd(*integers):
+    result = 0
+    for n in integers:
+        a, b = abs(_integer('gcd', n)), result
+        while b:
+            a, b = b, a % b
+        result = a
+    return result
+
+
+def lcm(*integers):
+    result = 1
+    for n in integers:
+        n = abs(_integer('lcm', n))
+        if n == 0 or result == 0:
+            result = 0
+        else:
+            result = result * n // gcd(result, n)
+    return result
+
+
+def factorial(n):
+    _integer('factorial', n)
+    if n < 0:
+        raise ValueError('factorial() not defined for negative values')
+    result = 1
+    for i in range(2, n + 1):
+        result *= i
+    return result
+
+
+def comb(n, k):
+    if k < 0 or n < 0:
+        raise ValueError('k must be a non-negative integer' if k < 0 else
+                         'n must be a non-negative integer')
+    if k > n:
+        return 0
+    k = min(k, n - k)
+    result = 1
+    for i in range(1, k + 1):
+        result = result * (n - k + i) // i
+    return result
+
+
+def perm(n, k=None):
+    if k is None:
+        k = n
+    if k > n:
+        return 0
+    result = 1
+    for i in range(n - k + 1, n + 1):
+        result *= i
+    return result
+
+
+def prod(iterable, *, start=1):
+    result = start
+    for x in iterable:
+        result = result * x
+    return result
+
+
+def fsum(iterable):
+    # Shewchuk's exact partial sums: the correctly rounded total.
+    partials = []
+    for x in iterable:
+        x = float(x)
+        kept = []
+        for y in partials:
+            if abs(x) < abs(y):
+                x, y = y, x
+            hi = x + y
+            lo = y - (hi - x)
+            if lo:
+                kept.append(lo)
+            x = hi
+        kept.append(x)
+        partials = kept
+    return sum(partials, 0.0)
+
+
+def modf(x):
+    x = float(x)
+    whole = float(int(x))
+    return (x - whole, whole)
+
+
+def isqrt(n):
+    if n < 0:
+        raise ValueError('isqrt() argument must be nonnegative')
+    x = int(sqrt(n))
+    while x * x > n:
+        x -= 1
+    while (x + 1) * (x + 1) <= n:
+        x += 1
+    return x
+
 # module typing
 TYPE_CHECKING = False
 
