@@ -131,7 +131,8 @@ static const char *const kind_lower[] = {
     "formatted_value", "list", "tuple", "set", "dict", "list_comp",
     "set_comp", "generator_exp", "dict_comp", "bin_op", "unary_op",
     "bool_op", "compare", "call", "attribute", "subscript", "slice",
-    "starred", "lambda", "if_exp", "await", "named_expr", "keyword",
+    "starred", "lambda", "if_exp", "await", "yield", "yield_from",
+    "named_expr", "keyword",
     "comprehension", "except_handler", "param", "with_item", "alias",
 };
 _Static_assert(sizeof kind_lower / sizeof kind_lower[0] == AST__COUNT,
@@ -484,6 +485,8 @@ static void dump_node(dumper *d, const ast_node *n)
         break;
     case AST_STARRED:
     case AST_AWAIT:
+    case AST_YIELD:
+    case AST_YIELD_FROM:
         dump_opt(d, n->u.starred.value);
         break;
     case AST_LAMBDA:

@@ -68,6 +68,8 @@
     X(LAMBDA)          /* params, body (an expression)                */     \
     X(IF_EXP)          /* body if test else orelse                    */     \
     X(AWAIT)           /* value                                       */     \
+    X(YIELD)           /* value (NULL: a bare yield)                  */     \
+    X(YIELD_FROM)      /* value                                       */     \
     X(NAMED_EXPR)      /* target := value                             */     \
     X(KEYWORD)         /* arg=value in a call; arg NULL for **value   */     \
     X(COMPREHENSION)   /* for target in iter if ifs..., is_async      */     \
@@ -204,7 +206,7 @@ struct ast_node {
         struct { ast_node *value; ast_str attr; } attribute;
         struct { ast_node *value, *slice; } subscript;
         struct { ast_node *lower, *upper, *step; } slice;
-        struct { ast_node *value; } starred, await_;
+        struct { ast_node *value; } starred, await_, yield;
         struct { ast_list params; ast_node *body; } lambda;
         struct { ast_node *test, *body, *orelse; } if_exp;
         struct { ast_node *target, *value; } named_expr;

@@ -1430,6 +1430,8 @@ static Value b_next(VM *vm, Value *args, int nargs, Tuple *kw)
     Value a[2];
     if (args_parse(vm, "next", args, nargs, kw, "iterator|default", a) < 0)
         return VAL_ERR;
+    if (is_generator(a[0]) && IS_ERR(a[1]))
+        return vm_gen_send(vm, (Coro *)AS_OBJ(a[0]), VAL_NONE);
     Value x;
     int r = val_next(vm, a[0], &x);
     if (r < 0)

@@ -52,6 +52,7 @@ typedef struct Scope {
     Sym *syms;
     int nsyms, capsyms;
     bool is_async;
+    bool is_generator;     /* has a yield: calling it makes a generator */
     bool uses_super;       /* calls super() with no arguments */
     int comp_counter;
 } Scope;
@@ -381,6 +382,12 @@ static void st_expr(SymTab *st, ast_node *n)
         break;
     case AST_AWAIT:
         st_expr(st, n->u.await_.value);
+        break;
+    case AST_YIELD:
+    case AST_YIELD_FROM:
+        st_expr(st, n->u.yield.value);
+        if (st->cur->kind == SC_FUNCTION)
+            st->cur->is_generator = true;
         break;
     case AST_NAMED_EXPR: {
         st_expr(st, n->u.named_expr.value);
@@ -728,6 +735,7 @@ struct Compiler {
     Str *filename_str;
     bool failed;
     bool internal;
+    int comp_depth; /* comprehensions being compiled around the code */
 };
 
 static void error(Compiler *c, ast_node *n, const char *fmt, ...)
@@ -811,6 +819,7 @@ static int stack_effect(Opcode op, int arg)
     case OP_LOAD_ASSERTION_ERROR: return 1;
     case OP_GET_AWAITABLE: return 0;
     case OP_AWAIT: return 0;
+    case OP_YIELD_VALUE: return 0;
     case OP_GET_AITER: return 0;
     case OP_GET_ANEXT: return 1;
     case OP_END_ASYNC_FOR: return -2;
@@ -1319,9 +1328,50 @@ static void compile_comp_gen(Compiler *c, ast_node *n, ast_list *gens, int g,
         emit(c, OP_END_ASYNC_FOR, 0); /* [aiter, exc] */
 }
 
+/* yield and yield from. A generator's frame suspends at YIELD_VALUE and
+ * hands the value to whoever called next() or send(); `yield from` walks
+ * the iterable, yielding each item (its value is None here). */
+static void compile_yield(Compiler *c, ast_node *n)
+{
+    if (c->u->scope->kind != SC_FUNCTION) {
+        error(c, n, "'%s' outside function",
+              n->kind == AST_YIELD ? "yield" : "yield from");
+        return;
+    }
+    if (c->comp_depth > 0) {
+        error(c, n, "'yield' inside comprehension");
+        return;
+    }
+    if (n->kind == AST_YIELD) {
+        if (n->u.yield.value)
+            compile_expr(c, n->u.yield.value);
+        else
+            load_none(c);
+        set_line(c, n);
+        emit(c, OP_YIELD_VALUE, 0);
+        return;
+    }
+    if (c->u->in_async) {
+        error(c, n, "'yield from' inside async function");
+        return;
+    }
+    int top = new_label(c), end = new_label(c);
+    compile_expr(c, n->u.yield.value);
+    set_line(c, n);
+    emit(c, OP_GET_ITER, 0);
+    bind_label(c, top);
+    emit(c, OP_FOR_ITER, end);
+    emit(c, OP_YIELD_VALUE, 0);
+    emit(c, OP_POP_TOP, 0);
+    emit(c, OP_JUMP, top);
+    bind_label(c, end);
+    load_none(c);
+}
+
 static void compile_comprehension(Compiler *c, ast_node *n)
 {
     int kind = n->kind;
+    c->comp_depth++;
     if (kind == AST_DICT_COMP) {
         emit(c, OP_BUILD_MAP, 0);
         compile_comp_gen(c, n, &n->u.dict_comp.generators, 0, NULL,
@@ -1330,10 +1380,11 @@ static void compile_comprehension(Compiler *c, ast_node *n)
         emit(c, kind == AST_SET_COMP ? OP_BUILD_SET : OP_BUILD_LIST, 0);
         compile_comp_gen(c, n, &n->u.comp.generators, 0, n->u.comp.elt, NULL,
                          NULL, kind);
-        /* Generator expressions are evaluated eagerly into a list: the
-         * scenario subset has no generators, and every use of one (sum,
-         * any, join, a for loop) gives the same result. */
+        /* Generator expressions are evaluated eagerly into a list: every
+         * everyday use of one (sum, any, join, a for loop) gives the same
+         * result. */
     }
+    c->comp_depth--;
 }
 
 static void compile_call(Compiler *c, ast_node *n)
@@ -1634,6 +1685,10 @@ static void compile_expr(Compiler *c, ast_node *n)
         bind_label(c, end);
         break;
     }
+    case AST_YIELD:
+    case AST_YIELD_FROM:
+        compile_yield(c, n);
+        break;
     case AST_AWAIT:
         if (!c->u->in_async) {
             error(c, n, c->u->scope->kind == SC_FUNCTION
@@ -1882,6 +1937,10 @@ static void compile_return(Compiler *c, ast_node *n)
     }
     if (leaves_except_star(c, n, 0))
         return;
+    if (n->u.return_.value && u->in_async && u->scope->is_generator) {
+        error(c, n, "'return' with value in async generator");
+        return;
+    }
     if (n->u.return_.value)
         compile_expr(c, n->u.return_.value);
     else
@@ -2970,7 +3029,8 @@ static Code *compile_unit_function(Compiler *c, ast_node *n,
     }
     c->u = outer;
     int cflags = flags | (is_async ? CO_ASYNC : 0) |
-                 (expr_body ? CO_LAMBDA : 0);
+                 (expr_body ? CO_LAMBDA : 0) |
+                 (s->is_generator ? CO_GENERATOR : 0);
     Code *co = unit_finish(c, &u, name, cflags, npos, nkw, n->line, doc);
     if (!co) {
         decref(doc);

@@ -173,6 +173,7 @@ static int make_classes(VM *vm)
         {"cell", LAYOUT_CELL, sizeof(Cell), "builtins"},
         {"code", LAYOUT_CODE, sizeof(Code), "builtins"},
         {"coroutine", LAYOUT_CORO, sizeof(Coro), "builtins"},
+        {"generator", LAYOUT_CORO, sizeof(Coro), "builtins"},
         {"ncoroutine", LAYOUT_NCORO, sizeof(NCoro), "builtins"},
         {"ellipsis", LAYOUT_OBJECT, 0, "builtins"},
         {"NotImplementedType", LAYOUT_OBJECT, 0, "builtins"},
@@ -307,6 +308,8 @@ void vm_free(VM *vm)
         vm->main->exc = VAL_NONE;
         decref(vm->main->handled);
         vm->main->handled = VAL_NONE;
+        decref(vm->main->yielded);
+        vm->main->yielded = VAL_NONE;
     }
     vm_heap_teardown(vm);
     if (vm->world)

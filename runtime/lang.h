@@ -388,6 +388,7 @@ typedef struct Wrapper { /* staticmethod / classmethod */
     X(RAISE_VARARGS) X(RERAISE) X(PUSH_EXC_INFO) X(POP_EXCEPT)               \
     X(POP_EXCEPT_AND_RERAISE) X(CHECK_EXC_MATCH) X(LOAD_ASSERTION_ERROR)     \
     X(GET_AWAITABLE) X(AWAIT) X(GET_AITER) X(GET_ANEXT) X(END_ASYNC_FOR)     \
+    X(YIELD_VALUE)                                                           \
     X(BEFORE_WITH) X(BEFORE_ASYNC_WITH) X(WITH_EXCEPT_START)                 \
     X(UNPACK_SEQUENCE) X(UNPACK_EX) X(IMPORT_NAME) X(IMPORT_FROM)            \
     X(EXC_CATCH_EVENT) X(CHECK_EG_MATCH) X(PREP_RERAISE_STAR)
@@ -412,7 +413,7 @@ typedef struct ExcRange {
 
 enum {
     CO_ASYNC = 1, CO_VARARGS = 2, CO_VARKW = 4, CO_MODULE = 8,
-    CO_CLASS = 16, CO_INTERNAL = 32, CO_LAMBDA = 64
+    CO_CLASS = 16, CO_INTERNAL = 32, CO_LAMBDA = 64, CO_GENERATOR = 128
 };
 
 struct Code {
@@ -480,6 +481,8 @@ struct Frame {
 #define FRAME_SLOTS(f) ((Value *)(void *)((Frame *)(f) + 1))
 
 enum { CORO_CREATED, CORO_RUNNING, CORO_SUSPENDED, CORO_DONE };
+/* What a Coro is: frames that suspend, at an await or at a yield. */
+enum { CORO_KIND_COROUTINE, CORO_KIND_GENERATOR };
 
 struct Coro {
     Obj hdr;
@@ -487,6 +490,7 @@ struct Coro {
     uint8_t state;
     bool awaited;        /* somebody awaited or stepped it */
     bool internal;       /* from the asyncio prelude */
+    uint8_t kind;        /* CORO_KIND_*: a coroutine or a generator */
     int origin_line;     /* where it was created (for warnings) */
     Value saved_handled; /* exception being handled when it suspended */
     Frame frame;
@@ -582,6 +586,7 @@ struct VMThread {
     bool resuming;       /* the next AWAIT resumes a suspended chain */
     rt_resume resume_how;
     Value resume_value;  /* borrowed: what the resume sends or throws */
+    Value yielded;       /* owned: what a generator's last yield gave */
     rt_yield *yield;     /* where a suspension reports what it awaits */
     Value exc;           /* the exception being raised (VAL_NONE if none) */
     bool exc_fresh;      /* exc still needs this frame's traceback line */
@@ -640,7 +645,7 @@ typedef struct VMNames {
     X(frozenset, "frozenset") X(range, "range") X(slice, "slice") \
     X(function, "function") X(builtin_function, "builtin_function") X(method, "method") \
     X(module, "module") X(cell, "cell") X(code, "code") \
-    X(coroutine, "coroutine") X(ncoroutine, "ncoroutine") X(ellipsis, "ellipsis") \
+    X(coroutine, "coroutine") X(generator, "generator") X(ncoroutine, "ncoroutine") X(ellipsis, "ellipsis") \
     X(NotImplementedType, "NotImplementedType") X(property, "property") X(staticmethod, "staticmethod") \
     X(classmethod, "classmethod") X(traceback, "traceback") X(list_iterator, "list_iterator") \
     X(tuple_iterator, "tuple_iterator") X(range_iterator, "range_iterator") X(str_iterator, "str_iterator") \
@@ -1081,6 +1086,15 @@ NCoro *ncoro_new(VM *vm, const NCoroKind *kind);
 /* Reports "coroutine 'x' was never awaited" as CPython does. */
 void coro_warn_never_awaited(VM *vm, const char *name, int line);
 void vm_install_coro_methods(VM *vm);
+/* next(generator): 1 and *out, 0 when it is exhausted, -1 on error. */
+int vm_gen_next(VM *vm, Coro *c, Value *out);
+/* next(generator) with its StopIteration(value) at the end. */
+Value vm_gen_send(VM *vm, Coro *c, Value value);
+static inline bool is_generator(Value v)
+{
+    return IS_LAYOUT(v, CORO) &&
+           ((Coro *)AS_OBJ(v))->kind == CORO_KIND_GENERATOR;
+}
 
 /* The thread running now (loop thread or a worker). */
 VMThread *vm_thread(VM *vm);

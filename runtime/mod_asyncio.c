@@ -76,7 +76,7 @@ static int check_closed(VM *vm, LoopObj *lo)
 
 static bool is_coroutine(Value v)
 {
-    return IS_LAYOUT(v, CORO) || IS_LAYOUT(v, NCORO);
+    return (IS_LAYOUT(v, CORO) && !is_generator(v)) || IS_LAYOUT(v, NCORO);
 }
 
 static bool is_future(Value v)

@@ -340,7 +340,7 @@ static int repr_into_impl(VM *vm, SBuf *b, Value v)
         return 0;
     }
     case LAYOUT_CORO:
-        sb_addf(b, "<coroutine object %s",
+        sb_addf(b, "<%s object %s", cls->name->data,
                 ((Coro *)o)->func->qualname->data);
         return add_address(vm, b, o);
     case LAYOUT_NCORO:
@@ -2471,6 +2471,12 @@ Value val_iter(VM *vm, Value v)
         case LAYOUT_SET:
             return iter_new(vm, vm->c.set_iterator, v, VAL_NONE, 0,
                             ((Set *)o)->used);
+        case LAYOUT_CORO:
+            if (((Coro *)o)->kind == CORO_KIND_GENERATOR) {
+                incref(v);
+                return v;
+            }
+            break;
         case LAYOUT_RANGE:
             return iter_new(vm, vm->c.range_iterator, v, VAL_NONE, 0,
                             ((Range *)o)->len);
@@ -2525,6 +2531,8 @@ int val_next(VM *vm, Value itv, Value *out)
 {
     Obj *o = IS_OBJ(itv) ? AS_OBJ(itv) : NULL;
     Class *cls = class_of(vm, itv);
+    if (cls == vm->c.generator)
+        return vm_gen_next(vm, (Coro *)o, out);
     if (!o || cls->layout != LAYOUT_ITER) {
         if (o && is_user(cls) && (cls->slots & SLOT_NEXT)) {
             Value r = call_dunder(vm, itv, vm->n.__next__, NULL, 0);

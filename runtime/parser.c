@@ -302,6 +302,9 @@ static bool starts_expr(lx_kind k)
     }
 }
 
+static ast_node *star_expressions(parser *p);
+static ast_node *expression(parser *p);
+
 /* The source text of a token. */
 static const char *tok_text(const parser *p, const lx_token *t)
 {
@@ -357,6 +360,35 @@ static ast_node *fin(parser *p, ast_node *n)
     }
     return n;
 }
+
+/* yield_expr: 'yield' 'from' expression | 'yield' [star_expressions]. */
+static ast_node *yield_expr(parser *p)
+{
+    const lx_token *t = advance(p);
+    if (accept(p, LX_KW_FROM)) {
+        ast_node *n = mk_tok(p, AST_YIELD_FROM, t);
+        if (!n || !(n->u.yield.value = expression(p)))
+            return NULL;
+        return fin(p, n);
+    }
+    ast_node *n = mk_tok(p, AST_YIELD, t);
+    if (!n)
+        return NULL;
+    if (starts_expr(kind(p)) && kind(p) != LX_KW_YIELD) {
+        n->u.yield.value = star_expressions(p);
+        if (!n->u.yield.value)
+            return NULL;
+        if (n->u.yield.value->kind == AST_STARRED)
+            return fail_at(p, n->u.yield.value->line, n->u.yield.value->col,
+                           "can't use starred expression here");
+    } else if (kind(p) == LX_STAR) {
+        n->u.yield.value = star_expressions(p);
+        if (!n->u.yield.value)
+            return NULL;
+    }
+    return fin(p, n);
+}
+
 
 /* Ends the node where `last` ends. */
 static ast_node *fin_at(ast_node *n, const ast_node *last)
@@ -456,6 +488,8 @@ static const char *expr_name(const ast_node *n)
     case AST_BOOL_OP: case AST_BIN_OP: case AST_UNARY_OP: return "expression";
     case AST_GENERATOR_EXP: return "generator expression";
     case AST_AWAIT: return "await expression";
+    case AST_YIELD:
+    case AST_YIELD_FROM: return "yield expression";
     case AST_LIST_COMP: return "list comprehension";
     case AST_SET_COMP: return "set comprehension";
     case AST_DICT_COMP: return "dict comprehension";
@@ -761,8 +795,12 @@ static ast_node *paren(parser *p)
         advance(p);
         return fin(p, t);
     }
-    if (kind(p) == LX_KW_YIELD)
-        return fail_tok(p, cur(p), "'yield' is not supported in scenarios");
+    if (kind(p) == LX_KW_YIELD) {
+        ast_node *y = yield_expr(p);
+        if (!y || !expect(p, LX_RPAR))
+            return NULL;
+        return y;
+    }
     ast_node *first = star_named_expression(p);
     if (!first)
         return NULL;
@@ -987,8 +1025,6 @@ static ast_node *atom(parser *p)
     case LX_LPAR: return paren(p);
     case LX_LSQB: return list_display(p);
     case LX_LBRACE: return brace_display(p);
-    case LX_KW_YIELD:
-        return fail_tok(p, t, "'yield' is not supported in scenarios");
     default:
         return fail_tok(p, t, "invalid syntax");
     }
@@ -1632,8 +1668,7 @@ static ast_node *star_expressions(parser *p)
         first = star_named_expression(p);
     } else {
         if (kind(p) == LX_KW_YIELD)
-            return fail_tok(p, cur(p),
-                            "'yield' is not supported in scenarios");
+            return yield_expr(p);
         first = expression(p);
     }
     if (!first || kind(p) != LX_COMMA)
@@ -3214,8 +3249,6 @@ static ast_node *simple_stmt(parser *p)
         return import_stmt(p);
     case LX_KW_FROM:
         return from_stmt(p);
-    case LX_KW_YIELD:
-        return fail_tok(p, t, "'yield' is not supported in scenarios");
     default:
         return expr_or_assign(p);
     }
@@ -3462,7 +3495,9 @@ static void hpush_children(hstack *s, const ast_node *n, int d)
         hpush(s, n->u.slice.step, d);
         break;
     case AST_STARRED:
-    case AST_AWAIT: hpush(s, n->u.starred.value, d); break;
+    case AST_AWAIT:
+    case AST_YIELD:
+    case AST_YIELD_FROM: hpush(s, n->u.starred.value, d); break;
     case AST_LAMBDA:
         hpush_list(s, n->u.lambda.params, d);
         hpush(s, n->u.lambda.body, d);

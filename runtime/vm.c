@@ -62,6 +62,7 @@ void vmthread_free(VMThread *t)
         return;
     decref(t->exc);
     decref(t->handled);
+    decref(t->yielded);
     while (t->chunk) {
         StackChunk *p = t->chunk->prev;
         rt_free(t->chunk);
@@ -388,6 +389,8 @@ static int frame_setup(VM *vm, Frame *f, Function *fn, Value *args,
 /* Coroutines                                                               */
 /* ------------------------------------------------------------------------ */
 
+static void gen_close_quietly(VM *vm, Coro *c);
+
 /* FRAME_SLOTS finds a coroutine's slots right after its frame. */
 _Static_assert(offsetof(Coro, slotbuf) == offsetof(Coro, frame) + sizeof(Frame),
                "a coroutine's slots must follow its frame");
@@ -397,10 +400,12 @@ static Value coro_create(VM *vm, Function *fn, Value *args, int nargs,
 {
     Code *co = fn->code;
     size_t n = frame_slots(co);
-    Coro *c = obj_alloc(vm, vm->c.coroutine,
+    bool gen = (co->flags & CO_GENERATOR) != 0;
+    Coro *c = obj_alloc(vm, gen ? vm->c.generator : vm->c.coroutine,
                         sizeof(Coro) + n * sizeof(Value));
     if (!c)
         return VAL_ERR;
+    c->kind = gen ? CORO_KIND_GENERATOR : CORO_KIND_COROUTINE;
     c->func = fn;
     obj_incref(fn);
     c->state = CORO_CREATED;
@@ -436,7 +441,18 @@ void coro_warn_never_awaited(VM *vm, const char *name, int line)
 
 bool coro_destroy(VM *vm, Coro *c)
 {
-    if (c->state == CORO_CREATED && !c->awaited &&
+    if (c->kind == CORO_KIND_GENERATOR && c->state == CORO_SUSPENDED &&
+        !vm->in_teardown && !(c->hdr.flags & OF_FINALIZED)) {
+        /* A generator dropped part-way: close it, so that its finally
+         * blocks run now, as in CPython. */
+        c->hdr.flags |= OF_FINALIZED;
+        c->hdr.refs++;
+        gen_close_quietly(vm, c);
+        if (--c->hdr.refs > 0)
+            return false;
+    }
+    if (c->kind == CORO_KIND_COROUTINE && c->state == CORO_CREATED &&
+        !c->awaited &&
         !(c->hdr.flags & OF_FINALIZED)) {
         c->hdr.flags |= OF_FINALIZED;
         const char *func = NULL;
@@ -519,6 +535,7 @@ static Frame *chain_innermost(Coro *c, int *length)
     for (;;) {
         Value top = f->sp[-1];
         if (IS_LAYOUT(top, CORO) &&
+            ((Coro *)AS_OBJ(top))->kind == CORO_KIND_COROUTINE &&
             ((Coro *)AS_OBJ(top))->state == CORO_SUSPENDED) {
             f = &((Coro *)AS_OBJ(top))->frame;
             n++;
@@ -587,7 +604,9 @@ rt_coro_status vm_coro_resume(VM *vm, Value coro, rt_resume how, Value in,
         t->frame = &c->frame;
         t->depth++;
     } else {
-        Frame *inner = chain_innermost(c, &length);
+        Frame *inner = c->kind == CORO_KIND_GENERATOR
+                           ? &c->frame
+                           : chain_innermost(c, &length);
         /* Re-link the chain's frames and mark them running. */
         c->frame.back = saved_frame;
         for (Frame *f = inner; f; f = f->back) {
@@ -634,6 +653,19 @@ static Value coro_drive(VM *vm, Value coro, rt_resume how, Value in)
     rt_yield y = {0};
     Value out = VAL_NONE;
     rt_coro_status st = vm_coro_resume(vm, coro, how, in, &out, &y);
+    if (st == RT_CORO_YIELD && is_generator(coro)) {
+        VMThread *t = vm_thread(vm);
+        Value v = t->yielded;
+        t->yielded = VAL_NONE;
+        return v;
+    }
+    if (st == RT_CORO_RAISE && is_generator(coro) &&
+        is_instance(vm, out, vm->c.StopIteration)) {
+        /* PEP 479: a StopIteration escaping a generator's body. */
+        decref(out);
+        return vm_raise_new(vm, vm->c.RuntimeError,
+                            "generator raised StopIteration");
+    }
     if (st == RT_CORO_YIELD) {
         if (y.future) {
             obj_incref((Obj *)y.future);
@@ -682,7 +714,8 @@ static Value m_coro_send(VM *vm, Value *args, int nargs, Tuple *kw)
     if (state == CORO_CREATED && !IS_NONE(a[1]))
         return vm_raise_new(vm, vm->c.TypeError,
                             "can't send non-None value to a just-started "
-                            "coroutine");
+                            "%s", is_generator(a[0]) ? "generator"
+                                                     : "coroutine");
     return coro_drive(vm, a[0], RT_RESUME_SEND, a[1]);
 }
 
@@ -744,8 +777,8 @@ static Value m_coro_close(VM *vm, Value *args, int nargs, Tuple *kw)
     decref(exit);
     if (!IS_ERR(r)) {
         decref(r);
-        return vm_raise_new(vm, vm->c.RuntimeError,
-                            "coroutine ignored GeneratorExit");
+        return vm_raise_new(vm, vm->c.RuntimeError, "%s ignored GeneratorExit",
+                            is_generator(a[0]) ? "generator" : "coroutine");
     }
     if (vm_exc_matches(vm, vm->c.GeneratorExit) ||
         vm_exc_matches(vm, vm->c.StopIteration)) {
@@ -755,11 +788,65 @@ static Value m_coro_close(VM *vm, Value *args, int nargs, Tuple *kw)
     return VAL_ERR;
 }
 
+/* Closes a generator being freed; what it raises is dropped. */
+static void gen_close_quietly(VM *vm, Coro *c)
+{
+    VMThread *t = vm_thread(vm);
+    Value saved = t->exc;
+    t->exc = VAL_NONE;
+    Value self = val_obj(c);
+    Value r = m_coro_close(vm, &self, 1, NULL);
+    if (IS_ERR(r))
+        decref(vm_take_exc(vm));
+    else
+        decref(r);
+    t->exc = saved;
+}
+
+Value vm_gen_send(VM *vm, Coro *c, Value value)
+{
+    if (c->state == CORO_DONE) {
+        Value e = exc_new(vm, vm->c.StopIteration, NULL);
+        if (!IS_ERR(e)) {
+            vm_raise(vm, e);
+            decref(e);
+        }
+        return VAL_ERR;
+    }
+    if (c->state == CORO_RUNNING)
+        return vm_raise_new(vm, vm->c.ValueError,
+                            "generator already executing");
+    return coro_drive(vm, val_obj(c), RT_RESUME_SEND, value);
+}
+
+int vm_gen_next(VM *vm, Coro *c, Value *out)
+{
+    if (c->state == CORO_DONE)
+        return 0;
+    if (c->state == CORO_RUNNING) {
+        vm_raise_new(vm, vm->c.ValueError, "generator already executing");
+        return -1;
+    }
+    Value r = coro_drive(vm, val_obj(c), RT_RESUME_SEND, VAL_NONE);
+    if (!IS_ERR(r)) {
+        *out = r;
+        return 1;
+    }
+    if (vm_exc_matches(vm, vm->c.StopIteration) && c->state == CORO_DONE) {
+        decref(vm_take_exc(vm));
+        return 0;
+    }
+    return -1;
+}
+
 void vm_install_coro_methods(VM *vm)
 {
     class_add_method(vm, vm->c.coroutine, "send", m_coro_send);
     class_add_method(vm, vm->c.coroutine, "throw", m_coro_throw);
     class_add_method(vm, vm->c.coroutine, "close", m_coro_close);
+    class_add_method(vm, vm->c.generator, "send", m_coro_send);
+    class_add_method(vm, vm->c.generator, "throw", m_coro_throw);
+    class_add_method(vm, vm->c.generator, "close", m_coro_close);
     class_add_method(vm, vm->c.ncoroutine, "send", m_coro_send);
     class_add_method(vm, vm->c.ncoroutine, "throw", m_coro_throw);
     class_add_method(vm, vm->c.ncoroutine, "close", m_coro_close);
@@ -814,7 +901,7 @@ Value vm_call(VM *vm, Value callable, Value *args, int nargs, Tuple *kwnames)
     switch (class_of_obj(o)->layout) {
     case LAYOUT_FUNCTION: {
         Function *fn = (Function *)o;
-        if (fn->code->flags & CO_ASYNC)
+        if (fn->code->flags & (CO_ASYNC | CO_GENERATOR))
             return coro_create(vm, fn, args, nargs, kwnames);
         return call_function_nested(vm, fn, args, nargs, kwnames, VAL_NONE);
     }
@@ -2304,7 +2391,7 @@ next:
         }
         if (IS_LAYOUT(callable, FUNCTION)) {
             Function *fn = (Function *)AS_OBJ(callable);
-            if (fn->code->flags & CO_ASYNC) {
+            if (fn->code->flags & (CO_ASYNC | CO_GENERATOR)) {
                 x = coro_create(vm, fn, args, nargs, kwnames);
             } else {
                 if (t->depth >= RECURSION_LIMIT) {
@@ -2639,7 +2726,7 @@ next:
     TARGET(GET_AWAITABLE) {
         v = TOP();
         SAVE();
-        if (IS_LAYOUT(v, CORO)) {
+        if (IS_LAYOUT(v, CORO) && !is_generator(v)) {
             Coro *c = (Coro *)AS_OBJ(v);
             if (c->state != CORO_CREATED || c->awaited) {
                 vm_raise_new(vm, vm->c.RuntimeError,
@@ -2771,6 +2858,27 @@ next:
                      "object %s can't be used in 'await' expression",
                      type_name(vm, v));
         goto error;
+    }
+    TARGET(YIELD_VALUE) {
+        if (t->resuming) {
+            /* next(), send() or throw() resumes the generator here: what
+             * they send is the value of the yield expression. */
+            t->resuming = false;
+            if (t->resume_how == RT_RESUME_THROW) {
+                SAVE();
+                vm_raise(vm, t->resume_value);
+                goto error;
+            }
+            incref(t->resume_value);
+            PUSH(t->resume_value);
+            DISPATCH();
+        }
+        v = POP();
+        decref(t->yielded);
+        t->yielded = v;
+        ip--;
+        SAVE();
+        goto suspend;
     }
     TARGET(GET_AITER) {
         v = TOP();

@@ -588,6 +588,14 @@ static const dump_case statements_cases[] = {
      "(module (with (with_item (name a) (name b)) (body (pass))))"},
     {"with (yield_): pass",
      "(module (with (with_item (name yield_)) (body (pass))))"},
+    {"yield x",
+     "(module (expr_stmt (yield (name x))))"},
+    {"x = yield",
+     "(module (assign (name x) (yield)))"},
+    {"x = (yield a, b)",
+     "(module (assign (name x) (yield (tuple (name a) (name b)))))"},
+    {"yield from g()",
+     "(module (expr_stmt (yield_from (call (name g)))))"},
     {"with open(f) as fh, ThreadPoolExecutor(max_workers=2) as pool:\n    pass",
      "(module (with (with_item (call (name open) (name f)) (name fh)) (with_item (call (name ThreadPoolExecutor) (keyword max_workers (constant 2))) (name pool)) (body (pass))))"},
     {"x = 1; y = 2;",
@@ -1080,16 +1088,10 @@ static const error_case error_cases[] = {
      2, 5, 1, "'async with' outside async function"},
     {"def f():\n    from x import *",
      2, 19, 1, "import * only allowed at module level"},
-    {"yield x",
-     1, 1, 1, "'yield' is not supported in scenarios"},
-    {"def g():\n    yield 1",
-     2, 5, 1, "'yield' is not supported in scenarios"},
-    {"def g():\n    x = yield",
-     2, 9, 1, "'yield' is not supported in scenarios"},
-    {"def g():\n    x = (yield)",
-     2, 10, 1, "'yield' is not supported in scenarios"},
-    {"x = lambda: (yield)",
-     1, 14, 1, "'yield' is not supported in scenarios"},
+    {"yield from",
+     1, 11, 1, "invalid syntax"},
+    {"x = yield = 1",
+     1, 5, 1, "cannot assign to yield expression"},
     {"match command:\n    case \"go\":\n        pass",
      1, 1, 1, "'match' statements are not supported in scenarios"},
     {"match(x):\n    case 1:\n        pass",
@@ -1266,7 +1268,7 @@ static void test_recovery(void **state)
         "async def main():\n"
         "    x = = 1\n"
         "    print('still parsed')\n"
-        "    yield x\n"
+        "    y = = x\n"
         "\n"
         "def helper(a, a):\n"
         "    return a\n"
@@ -1278,10 +1280,10 @@ static void test_recovery(void **state)
         "w = 3 $ 4\n"
         "asyncio.run(main()\n";
     static const int lines[] = {4, 6, 8, 11, 15, 16};
-    static const int cols[] = {9, 5, 15, 6, 7, 12};
+    static const int cols[] = {9, 9, 15, 6, 7, 12};
     static const char *const messages[] = {
         "invalid syntax",
-        "'yield' is not supported in scenarios",
+        "invalid syntax",
         "duplicate argument 'a' in function definition",
         "invalid syntax",
         "invalid character '$' (U+0024)",
