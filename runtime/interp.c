@@ -174,6 +174,7 @@ static int make_classes(VM *vm)
         {"code", LAYOUT_CODE, sizeof(Code), "builtins"},
         {"coroutine", LAYOUT_CORO, sizeof(Coro), "builtins"},
         {"generator", LAYOUT_CORO, sizeof(Coro), "builtins"},
+        {"async_generator", LAYOUT_CORO, sizeof(Coro), "builtins"},
         {"ncoroutine", LAYOUT_NCORO, sizeof(NCoro), "builtins"},
         {"ellipsis", LAYOUT_OBJECT, 0, "builtins"},
         {"NotImplementedType", LAYOUT_OBJECT, 0, "builtins"},
@@ -312,6 +313,9 @@ void vm_free(VM *vm)
         vm->main->yielded = VAL_NONE;
     }
     vm_heap_teardown(vm);
+    rt_free(vm->agens);
+    vm->agens = NULL;
+    vm->nagens = 0;
     if (vm->world)
         rt_world_free(vm->world);
     vmthread_free(vm->main);

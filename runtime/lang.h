@@ -482,7 +482,7 @@ struct Frame {
 
 enum { CORO_CREATED, CORO_RUNNING, CORO_SUSPENDED, CORO_DONE };
 /* What a Coro is: frames that suspend, at an await or at a yield. */
-enum { CORO_KIND_COROUTINE, CORO_KIND_GENERATOR };
+enum { CORO_KIND_COROUTINE, CORO_KIND_GENERATOR, CORO_KIND_ASYNC_GEN };
 
 struct Coro {
     Obj hdr;
@@ -645,7 +645,7 @@ typedef struct VMNames {
     X(frozenset, "frozenset") X(range, "range") X(slice, "slice") \
     X(function, "function") X(builtin_function, "builtin_function") X(method, "method") \
     X(module, "module") X(cell, "cell") X(code, "code") \
-    X(coroutine, "coroutine") X(generator, "generator") X(ncoroutine, "ncoroutine") X(ellipsis, "ellipsis") \
+    X(coroutine, "coroutine") X(generator, "generator") X(async_generator, "async_generator") X(ncoroutine, "ncoroutine") X(ellipsis, "ellipsis") \
     X(NotImplementedType, "NotImplementedType") X(property, "property") X(staticmethod, "staticmethod") \
     X(classmethod, "classmethod") X(traceback, "traceback") X(list_iterator, "list_iterator") \
     X(tuple_iterator, "tuple_iterator") X(range_iterator, "range_iterator") X(str_iterator, "str_iterator") \
@@ -708,6 +708,10 @@ struct VM {
     Dict *modules;          /* name -> Module */
     Dict *debug_origins;    /* debug mode: object address -> "file:line" */
     bool math_extended;   /* math's Python half has run (vm_import) */
+    /* Async generators started and alive (borrowed: a generator leaves
+     * when it is freed), for loop.shutdown_asyncgens(). */
+    Coro **agens;
+    size_t nagens, capagens;
     bool streams_pending;   /* asyncio's streams half is not loaded yet */
     Dict *interned;         /* str -> str */
     Module *main_module;
@@ -1090,10 +1094,17 @@ void vm_install_coro_methods(VM *vm);
 int vm_gen_next(VM *vm, Coro *c, Value *out);
 /* next(generator) with its StopIteration(value) at the end. */
 Value vm_gen_send(VM *vm, Coro *c, Value value);
+/* Takes the list of async generators started and not finished. */
+List *vm_take_agens(VM *vm);
 static inline bool is_generator(Value v)
 {
     return IS_LAYOUT(v, CORO) &&
            ((Coro *)AS_OBJ(v))->kind == CORO_KIND_GENERATOR;
+}
+static inline bool is_async_generator(Value v)
+{
+    return IS_LAYOUT(v, CORO) &&
+           ((Coro *)AS_OBJ(v))->kind == CORO_KIND_ASYNC_GEN;
 }
 
 /* The thread running now (loop thread or a worker). */

@@ -76,7 +76,9 @@ static int check_closed(VM *vm, LoopObj *lo)
 
 static bool is_coroutine(Value v)
 {
-    return (IS_LAYOUT(v, CORO) && !is_generator(v)) || IS_LAYOUT(v, NCORO);
+    return (IS_LAYOUT(v, CORO) &&
+            ((Coro *)AS_OBJ(v))->kind == CORO_KIND_COROUTINE) ||
+           IS_LAYOUT(v, NCORO);
 }
 
 static bool is_future(Value v)
@@ -2755,7 +2757,8 @@ static Value a_iscoroutinefunction(VM *vm, Value *args, int nargs, Tuple *kw)
     if (IS_LAYOUT(f, BOUND))
         f = ((Bound *)AS_OBJ(f))->func;
     return val_bool(IS_LAYOUT(f, FUNCTION) &&
-                    (((Function *)AS_OBJ(f))->code->flags & CO_ASYNC));
+                    ((((Function *)AS_OBJ(f))->code->flags &
+                      (CO_ASYNC | CO_GENERATOR)) == CO_ASYNC));
 }
 
 static Value a_isfuture(VM *vm, Value *args, int nargs, Tuple *kw)
@@ -3066,8 +3069,8 @@ static Value h_when(VM *vm, Value *args, int nargs, Tuple *kw)
     return val_float(HSELF->h->when);
 }
 
-/* A coroutine that returns None at once (shutdown_asyncgens: no
- * asynchronous generators exist in scenarios). */
+/* A coroutine that returns None at once (shutdown_asyncgens with no
+ * asynchronous generator left open). */
 static rt_coro_status done_step(VM *vm, NCoro *c, rt_resume how, Value in,
                                 Value *out, rt_yield *y)
 {
@@ -3082,6 +3085,29 @@ static rt_coro_status done_step(VM *vm, NCoro *c, rt_resume how, Value in,
 
 static Value l_shutdown_asyncgens(VM *vm, Value *args, int nargs, Tuple *kw)
 {
+    /* The async generators started and not finished: closed together by
+     * the prelude's _shutdown_asyncgens, as asyncio does. */
+    List *agens = vm_take_agens(vm);
+    List *open = agens ? list_new(vm, 0) : NULL;
+    for (int64_t i = 0; open && i < agens->len; i++)
+        if (((Coro *)AS_OBJ(agens->items[i]))->state != CORO_DONE &&
+            list_append(vm, open, agens->items[i]) < 0) {
+            obj_decref(open);
+            open = NULL;
+        }
+    if (agens)
+        obj_decref(agens);
+    if (open && open->len > 0) {
+        Module *m = (Module *)AS_OBJ(vm->asyncio);
+        Value fn = dict_get_cstr(vm, m->dict, "_shutdown_asyncgens");
+        Value r = IS_ERR(fn) ? vm_raise_new(vm, vm->c.RuntimeError,
+                                            "asyncio prelude broken")
+                             : vm_call1(vm, fn, val_obj(open));
+        obj_decref(open);
+        return r;
+    }
+    if (open)
+        obj_decref(open);
     static const NCoroKind kind = {"shutdown_asyncgens", done_step};
     NCoro *c = ncoro_new(vm, &kind);
     if (!c)

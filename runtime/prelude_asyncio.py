@@ -339,6 +339,29 @@ def _cancel_all_tasks(loop):
             })
 
 
+def _asyncgen_finalizer(agen):
+    # An async generator freed before its end: closed by a task, as
+    # asyncio's finalizer hook arranges.
+    loop = _get_running_loop()
+    if loop is not None and not loop.is_closed():
+        loop.call_soon_threadsafe(loop.create_task, agen.aclose())
+
+
+async def _shutdown_asyncgens(agens):
+    # loop.shutdown_asyncgens() with generators left open: close them all
+    # at once, reporting what their closing raised.
+    results = await gather(*[ag.aclose() for ag in agens],
+                           return_exceptions=True)
+    for result, agen in zip(results, agens):
+        if isinstance(result, Exception):
+            get_running_loop().call_exception_handler({
+                'message': f'an error occurred during closing of '
+                           f'asynchronous generator {agen!r}',
+                'exception': result,
+                'asyncgen': agen,
+            })
+
+
 def _runner_close(loop):
     try:
         _cancel_all_tasks(loop)

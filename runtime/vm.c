@@ -390,6 +390,45 @@ static int frame_setup(VM *vm, Frame *f, Function *fn, Value *args,
 /* ------------------------------------------------------------------------ */
 
 static void gen_close_quietly(VM *vm, Coro *c);
+static void agen_finalize(VM *vm, Coro *c);
+
+/* asyncio's first-iteration hook: the loop knows the async generator. */
+static int agen_register(VM *vm, Coro *c)
+{
+    if (vm->nagens == vm->capagens) {
+        size_t cap = vm->capagens ? vm->capagens * 2 : 8;
+        Coro **a = rt_realloc(vm->agens, cap * sizeof *a);
+        if (!a) {
+            vm_raise_nomem(vm);
+            return -1;
+        }
+        vm->agens = a;
+        vm->capagens = cap;
+    }
+    vm->agens[vm->nagens++] = c;
+    return 0;
+}
+
+static void agen_forget(VM *vm, Coro *c)
+{
+    for (size_t i = 0; i < vm->nagens; i++)
+        if (vm->agens[i] == c) {
+            memmove(vm->agens + i, vm->agens + i + 1,
+                    (vm->nagens - i - 1) * sizeof *vm->agens);
+            vm->nagens--;
+            return;
+        }
+}
+
+/* Raises cls() with no arguments. */
+static void raise_bare(VM *vm, Class *cls)
+{
+    Value e = exc_new(vm, cls, NULL);
+    if (IS_ERR(e))
+        return;
+    vm_raise(vm, e);
+    decref(e);
+}
 
 /* FRAME_SLOTS finds a coroutine's slots right after its frame. */
 _Static_assert(offsetof(Coro, slotbuf) == offsetof(Coro, frame) + sizeof(Frame),
@@ -400,12 +439,16 @@ static Value coro_create(VM *vm, Function *fn, Value *args, int nargs,
 {
     Code *co = fn->code;
     size_t n = frame_slots(co);
-    bool gen = (co->flags & CO_GENERATOR) != 0;
-    Coro *c = obj_alloc(vm, gen ? vm->c.generator : vm->c.coroutine,
-                        sizeof(Coro) + n * sizeof(Value));
+    int kind = !(co->flags & CO_GENERATOR) ? CORO_KIND_COROUTINE
+               : (co->flags & CO_ASYNC)    ? CORO_KIND_ASYNC_GEN
+                                           : CORO_KIND_GENERATOR;
+    Class *cls = kind == CORO_KIND_COROUTINE ? vm->c.coroutine
+                 : kind == CORO_KIND_GENERATOR ? vm->c.generator
+                                               : vm->c.async_generator;
+    Coro *c = obj_alloc(vm, cls, sizeof(Coro) + n * sizeof(Value));
     if (!c)
         return VAL_ERR;
-    c->kind = gen ? CORO_KIND_GENERATOR : CORO_KIND_COROUTINE;
+    c->kind = (uint8_t)kind;
     c->func = fn;
     obj_incref(fn);
     c->state = CORO_CREATED;
@@ -441,6 +484,18 @@ void coro_warn_never_awaited(VM *vm, const char *name, int line)
 
 bool coro_destroy(VM *vm, Coro *c)
 {
+    if (c->kind == CORO_KIND_ASYNC_GEN) {
+        agen_forget(vm, c);
+        if (c->state == CORO_SUSPENDED && !vm->in_teardown &&
+            !(c->hdr.flags & OF_FINALIZED)) {
+            /* asyncio's finalizer hook: a task closes it soon. */
+            c->hdr.flags |= OF_FINALIZED;
+            c->hdr.refs++;
+            agen_finalize(vm, c);
+            if (--c->hdr.refs > 0)
+                return false;
+        }
+    }
     if (c->kind == CORO_KIND_GENERATOR && c->state == CORO_SUSPENDED &&
         !vm->in_teardown && !(c->hdr.flags & OF_FINALIZED)) {
         /* A generator dropped part-way: close it, so that its finally
@@ -535,7 +590,7 @@ static Frame *chain_innermost(Coro *c, int *length)
     for (;;) {
         Value top = f->sp[-1];
         if (IS_LAYOUT(top, CORO) &&
-            ((Coro *)AS_OBJ(top))->kind == CORO_KIND_COROUTINE &&
+            ((Coro *)AS_OBJ(top))->kind != CORO_KIND_GENERATOR &&
             ((Coro *)AS_OBJ(top))->state == CORO_SUSPENDED) {
             f = &((Coro *)AS_OBJ(top))->frame;
             n++;
@@ -819,6 +874,27 @@ Value vm_gen_send(VM *vm, Coro *c, Value value)
     return coro_drive(vm, val_obj(c), RT_RESUME_SEND, value);
 }
 
+/* An async generator freed part-way: the prelude's _asyncgen_finalizer
+ * has a task close it, as asyncio's finalizer hook does. */
+static void agen_finalize(VM *vm, Coro *c)
+{
+    if (!IS_LAYOUT(vm->asyncio, MODULE))
+        return;
+    Module *m = (Module *)AS_OBJ(vm->asyncio);
+    Value fn = dict_get_cstr(vm, m->dict, "_asyncgen_finalizer");
+    if (IS_ERR(fn))
+        return;
+    VMThread *t = vm_thread(vm);
+    Value saved = t->exc;
+    t->exc = VAL_NONE;
+    Value r = vm_call1(vm, fn, val_obj(c));
+    if (IS_ERR(r))
+        decref(vm_take_exc(vm));
+    else
+        decref(r);
+    t->exc = saved;
+}
+
 int vm_gen_next(VM *vm, Coro *c, Value *out)
 {
     if (c->state == CORO_DONE)
@@ -839,8 +915,114 @@ int vm_gen_next(VM *vm, Coro *c, Value *out)
     return -1;
 }
 
+static Value m_agen_aiter(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    if (args_parse(vm, "__aiter__", args, nargs, kw, "self", NULL) < 0)
+        return VAL_ERR;
+    incref(args[0]);
+    return args[0];
+}
+
+/* agen.__anext__(): the generator itself, which AWAIT knows how to run to
+ * its next item. */
+static Value m_agen_anext(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    if (args_parse(vm, "__anext__", args, nargs, kw, "self", NULL) < 0)
+        return VAL_ERR;
+    incref(args[0]);
+    return args[0];
+}
+
+List *vm_take_agens(VM *vm)
+{
+    List *l = list_new(vm, 0);
+    for (size_t i = 0; l && i < vm->nagens; i++)
+        if (list_append(vm, l, val_obj(vm->agens[i])) < 0) {
+            obj_decref(l);
+            l = NULL;
+        }
+    vm->nagens = 0;
+    return l;
+}
+
+/* agen.aclose(): GeneratorExit thrown in at its yield; the generator runs
+ * to its end, awaiting what its finally blocks await. a: the generator;
+ * b: True once the exception is in. */
+static rt_coro_status aclose_step(VM *vm, NCoro *nc, rt_resume how,
+                                  Value in, Value *out, rt_yield *y)
+{
+    Coro *ag = (Coro *)AS_OBJ(nc->a);
+    VMThread *t = vm_thread(vm);
+    rt_coro_status st;
+    if (IS_NONE(nc->b)) {
+        if (ag->state == CORO_CREATED || ag->state == CORO_DONE) {
+            ag->state = CORO_DONE;
+            *out = VAL_NONE;
+            return RT_CORO_RETURN;
+        }
+        if (ag->state == CORO_RUNNING) {
+            *out = exc_new_msg(vm, vm->c.RuntimeError,
+                               "aclose(): asynchronous generator is already "
+                               "running");
+            return RT_CORO_RAISE;
+        }
+        nc->b = VAL_TRUE;
+        /* A task cancelled before its first step throws CancelledError
+         * in instead of GeneratorExit. */
+        Value exit = how == RT_RESUME_THROW
+                         ? (incref(in), in)
+                         : exc_new(vm, vm->c.GeneratorExit, NULL);
+        if (IS_ERR(exit)) {
+            *out = vm_take_exc(vm);
+            return RT_CORO_RAISE;
+        }
+        st = vm_coro_resume(vm, nc->a, RT_RESUME_THROW, exit, out, y);
+        decref(exit);
+    } else {
+        st = vm_coro_resume(vm, nc->a, how, in, out, y);
+    }
+    if (st == RT_CORO_YIELD) {
+        if (IS_NONE(t->yielded) || y->future)
+            return st; /* a finally block awaits */
+        decref(t->yielded);
+        t->yielded = VAL_NONE;
+        *out = exc_new_msg(vm, vm->c.RuntimeError,
+                           "async generator ignored GeneratorExit");
+        return RT_CORO_RAISE;
+    }
+    if (st == RT_CORO_RAISE &&
+        (is_instance(vm, *out, vm->c.GeneratorExit) ||
+         is_instance(vm, *out, vm->c.StopAsyncIteration))) {
+        decref(*out);
+        *out = VAL_NONE;
+        return RT_CORO_RETURN;
+    }
+    if (st == RT_CORO_RETURN) {
+        decref(*out);
+        *out = VAL_NONE;
+    }
+    return st;
+}
+
+static Value m_agen_aclose(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    if (args_parse(vm, "aclose", args, nargs, kw, "self", NULL) < 0)
+        return VAL_ERR;
+    static const NCoroKind kind = {"aclose", aclose_step};
+    NCoro *nc = ncoro_new(vm, &kind);
+    if (!nc)
+        return VAL_ERR;
+    nc->a = args[0];
+    incref(args[0]);
+    nc->b = nc->c = VAL_NONE;
+    return val_obj(nc);
+}
+
 void vm_install_coro_methods(VM *vm)
 {
+    class_add_method(vm, vm->c.async_generator, "aclose", m_agen_aclose);
+    class_add_method(vm, vm->c.async_generator, "__aiter__", m_agen_aiter);
+    class_add_method(vm, vm->c.async_generator, "__anext__", m_agen_anext);
     class_add_method(vm, vm->c.coroutine, "send", m_coro_send);
     class_add_method(vm, vm->c.coroutine, "throw", m_coro_throw);
     class_add_method(vm, vm->c.coroutine, "close", m_coro_close);
@@ -2585,7 +2767,13 @@ next:
         }
         t->frame = f = back;
         LOAD();
-        if (coro) {
+        if (coro && coro->kind == CORO_KIND_ASYNC_GEN) {
+            /* The async generator is exhausted: __anext__() raises. */
+            decref(v);
+            SAVE();
+            raise_bare(vm, vm->c.StopAsyncIteration);
+            goto error;
+        } else if (coro) {
             /* Back in the awaiting frame: replace the coroutine at the top
              * of its stack with the result. */
             w = TOP();
@@ -2726,7 +2914,10 @@ next:
     TARGET(GET_AWAITABLE) {
         v = TOP();
         SAVE();
-        if (IS_LAYOUT(v, CORO) && !is_generator(v)) {
+        if (is_async_generator(v)) {
+            /* agen.__anext__() is the generator itself: AWAIT runs it
+             * to its next yield. */
+        } else if (IS_LAYOUT(v, CORO) && !is_generator(v)) {
             Coro *c = (Coro *)AS_OBJ(v);
             if (c->state != CORO_CREATED || c->awaited) {
                 vm_raise_new(vm, vm->c.RuntimeError,
@@ -2753,6 +2944,44 @@ next:
     }
     TARGET(AWAIT) {
         v = TOP();
+        if (is_async_generator(v) && !t->resuming) {
+            /* The next item of an async generator: run its frame, linked
+             * above this one, until it yields (YIELD_VALUE hands the value
+             * back here), returns (StopAsyncIteration) or suspends the
+             * whole chain on a future. */
+            Coro *c = (Coro *)AS_OBJ(v);
+            SAVE();
+            if (c->state == CORO_DONE) {
+                raise_bare(vm, vm->c.StopAsyncIteration);
+                goto error;
+            }
+            if (c->state == CORO_RUNNING) {
+                vm_raise_new(vm, vm->c.RuntimeError,
+                             "anext(): asynchronous generator is already "
+                             "running");
+                goto error;
+            }
+            if (t->depth >= RECURSION_LIMIT) {
+                vm_raise_new(vm, vm->c.RecursionError,
+                             "maximum recursion depth exceeded");
+                goto error;
+            }
+            bool at_yield = c->state == CORO_SUSPENDED;
+            if (c->state == CORO_CREATED && agen_register(vm, c) < 0)
+                goto error;
+            c->awaited = true;
+            c->state = CORO_RUNNING;
+            c->frame.back = f;
+            t->frame = f = &c->frame;
+            t->depth++;
+            if (at_yield) {
+                t->resuming = true;
+                t->resume_how = RT_RESUME_SEND;
+                t->resume_value = VAL_NONE;
+            }
+            LOAD();
+            DISPATCH();
+        }
         if (IS_LAYOUT(v, CORO) && !t->resuming) {
             Coro *c = (Coro *)AS_OBJ(v);
             if (t->depth >= RECURSION_LIMIT) {
@@ -2874,6 +3103,21 @@ next:
             DISPATCH();
         }
         v = POP();
+        if (f->coro && f->coro->kind == CORO_KIND_ASYNC_GEN &&
+            !(f->flags & FR_ENTRY) && f->back) {
+            /* An async generator's item: its frame stops here and the
+             * frame awaiting __anext__() gets the value. */
+            ip--;
+            SAVE();
+            f->coro->state = CORO_SUSPENDED;
+            t->frame = f = f->back;
+            t->depth--;
+            LOAD();
+            w = TOP();
+            TOP() = v;
+            decref(w);
+            DISPATCH();
+        }
         decref(t->yielded);
         t->yielded = v;
         ip--;
