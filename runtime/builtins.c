@@ -1451,6 +1451,20 @@ static Value b_next(VM *vm, Value *args, int nargs, Tuple *kw)
     return x;
 }
 
+static Value b_aiter(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    if (args_parse(vm, "aiter", args, nargs, kw, "async_iterable", NULL) < 0)
+        return VAL_ERR;
+    return vm_get_aiter(vm, args[0]);
+}
+
+static Value b_anext(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    if (args_parse(vm, "anext", args, nargs, kw, "aiterator", NULL) < 0)
+        return VAL_ERR;
+    return vm_get_anext(vm, args[0]);
+}
+
 static Value b_chr(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     if (args_parse(vm, "chr", args, nargs, kw, "i", NULL) < 0)
@@ -2108,7 +2122,7 @@ void builtins_init(VM *vm)
         {"max", b_max}, {"abs", b_abs}, {"round", b_round},
         {"sorted", b_sorted}, {"any", b_any}, {"all", b_all},
         {"hasattr", b_hasattr}, {"getattr", b_getattr},
-        {"delattr", b_delattr},
+        {"delattr", b_delattr}, {"aiter", b_aiter}, {"anext", b_anext},
         {"setattr", b_setattr}, {"callable", b_callable}, {"hash", b_hash},
         {"iter", b_iter}, {"next", b_next}, {"chr", b_chr}, {"ord", b_ord},
         {"divmod", b_divmod}, {"pow", b_pow}, {"hex", b_hex}, {"oct", b_oct},

@@ -1097,7 +1097,8 @@ Value vm_call(VM *vm, Value callable, Value *args, int nargs, Tuple *kwnames)
             if (!a)
                 return vm_raise_nomem(vm);
             a[0] = n->bound;
-            memcpy(a + 1, args, (size_t)nargs * sizeof(Value));
+            if (nargs)
+                memcpy(a + 1, args, (size_t)nargs * sizeof(Value));
             VMThread *t = vm_thread(vm);
             if (t->depth >= RECURSION_LIMIT + 50) {
                 if (a != buf)
@@ -1130,7 +1131,8 @@ Value vm_call(VM *vm, Value callable, Value *args, int nargs, Tuple *kwnames)
         if (!a)
             return vm_raise_nomem(vm);
         a[0] = b->self;
-        memcpy(a + 1, args, (size_t)nargs * sizeof(Value));
+        if (nargs)
+            memcpy(a + 1, args, (size_t)nargs * sizeof(Value));
         Value r = vm_call(vm, b->func, a, nargs + 1, kwnames);
         if (a != buf)
             rt_free(a);
@@ -1149,7 +1151,8 @@ Value vm_call(VM *vm, Value callable, Value *args, int nargs, Tuple *kwnames)
             if (!a)
                 return vm_raise_nomem(vm);
             a[0] = callable;
-            memcpy(a + 1, args, (size_t)nargs * sizeof(Value));
+            if (nargs)
+                memcpy(a + 1, args, (size_t)nargs * sizeof(Value));
             Value r = vm_call(vm, fn, a, nargs + 1, kwnames);
             if (a != buf)
                 rt_free(a);
@@ -1208,7 +1211,8 @@ static Value instantiate(VM *vm, Class *cls, Value *args, int nargs,
         return vm_raise_nomem(vm);
     }
     a[0] = self;
-    memcpy(a + 1, args, (size_t)nargs * sizeof(Value));
+    if (nargs)
+        memcpy(a + 1, args, (size_t)nargs * sizeof(Value));
     Value r = vm_call(vm, init, a, nargs + 1, kwnames);
     if (a != buf)
         rt_free(a);
