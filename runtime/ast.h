@@ -192,7 +192,13 @@ struct ast_node {
         } formatted_value;
         struct { ast_list elts; } list, tuple, set;
         struct { ast_list keys, values; } dict;
-        struct { ast_node *elt; ast_list generators; } comp; /* list/set/gen */
+        struct {
+            ast_node *elt;
+            ast_list generators;
+            /* A generator expression: the generator function it stands
+             * for (made by the compiler's symbol pass). */
+            ast_list gx_params, gx_body;
+        } comp; /* list/set/gen */
         struct { ast_node *key, *value; ast_list generators; } dict_comp;
         struct { ast_node *left; ast_op op; ast_node *right; } bin_op;
         struct { ast_op op; ast_node *operand; } unary_op;

@@ -290,6 +290,90 @@ static void st_function(SymTab *st, ast_node *n, ast_list *params,
     st->loop_depth = saved_loops;
 }
 
+/* A node made by the compiler, placed where `at` is. */
+static ast_node *synth(SymTab *st, ast_kind kind, const ast_node *at)
+{
+    ast_node *x = ast_arena_alloc(st->arena, sizeof *x);
+    if (!x) {
+        st->failed = true;
+        return NULL;
+    }
+    memset(x, 0, sizeof *x);
+    x->kind = kind;
+    x->line = at->line;
+    x->col = at->col;
+    x->end_line = at->end_line;
+    x->end_col = at->end_col;
+    return x;
+}
+
+static bool synth_list1(SymTab *st, ast_list *l, ast_node *x)
+{
+    l->items = ast_arena_alloc(st->arena, sizeof *l->items);
+    if (!l->items || !x) {
+        st->failed = true;
+        l->len = 0;
+        return false;
+    }
+    l->items[0] = x;
+    l->len = 1;
+    return true;
+}
+
+/* A generator expression is a generator function, as in CPython:
+ * (elt for t in it if c) is `def <genexpr>(.0): for t in .0: if c: yield
+ * elt` called with iter(it), the first iterable evaluated where the
+ * expression stands. */
+static void st_genexp(SymTab *st, ast_node *n)
+{
+    ast_list *gens = &n->u.comp.generators;
+    st_expr(st, gens->items[0]->u.comprehension.iter);
+    ast_node *elt = n->u.comp.elt;
+    ast_node *y = synth(st, AST_YIELD, elt);
+    ast_node *stmt = synth(st, AST_EXPR_STMT, elt);
+    if (!y || !stmt)
+        return;
+    y->u.yield.value = elt;
+    stmt->u.expr_stmt.value = y;
+    for (int g = gens->len - 1; g >= 0; g--) {
+        ast_node *c = gens->items[g];
+        ast_list *ifs = &c->u.comprehension.ifs;
+        for (int i = ifs->len - 1; i >= 0; i--) {
+            ast_node *test = synth(st, AST_IF, ifs->items[i]);
+            if (!test || !synth_list1(st, &test->u.if_.body, stmt))
+                return;
+            test->u.if_.test = ifs->items[i];
+            stmt = test;
+        }
+        ast_node *loop = synth(st, AST_FOR, c);
+        if (!loop || !synth_list1(st, &loop->u.for_.body, stmt))
+            return;
+        loop->u.for_.target = c->u.comprehension.target;
+        if (g == 0) {
+            ast_node *arg = synth(st, AST_NAME, c->u.comprehension.iter);
+            if (!arg)
+                return;
+            arg->u.name.id.s = ".0";
+            arg->u.name.id.len = 2;
+            loop->u.for_.iter = arg;
+        } else {
+            loop->u.for_.iter = c->u.comprehension.iter;
+        }
+        stmt = loop;
+    }
+    ast_node *param = synth(st, AST_PARAM, n);
+    if (!param)
+        return;
+    param->u.param.name.s = ".0";
+    param->u.param.name.len = 2;
+    param->u.param.param_kind = AST_PARAM_POSITIONAL;
+    if (!synth_list1(st, &n->u.comp.gx_params, param) ||
+        !synth_list1(st, &n->u.comp.gx_body, stmt))
+        return;
+    st_function(st, n, &n->u.comp.gx_params, &n->u.comp.gx_body, NULL,
+                false);
+}
+
 static void st_expr(SymTab *st, ast_node *n)
 {
     if (!n)
@@ -321,9 +405,16 @@ static void st_expr(SymTab *st, ast_node *n)
             st_expr(st, n->u.dict.keys.items[i]);
         st_exprs(st, &n->u.dict.values);
         break;
+    case AST_GENERATOR_EXP:
+        if (!n->u.comp.generators.items[0]->u.comprehension.is_async) {
+            st_genexp(st, n);
+            break;
+        }
+        st_comprehension(st, &n->u.comp.generators, n->u.comp.elt, NULL,
+                         NULL); /* an async one is evaluated eagerly */
+        break;
     case AST_LIST_COMP:
     case AST_SET_COMP:
-    case AST_GENERATOR_EXP:
         st_comprehension(st, &n->u.comp.generators, n->u.comp.elt, NULL,
                          NULL);
         break;
@@ -1380,9 +1471,11 @@ static void compile_comprehension(Compiler *c, ast_node *n)
         emit(c, kind == AST_SET_COMP ? OP_BUILD_SET : OP_BUILD_LIST, 0);
         compile_comp_gen(c, n, &n->u.comp.generators, 0, n->u.comp.elt, NULL,
                          NULL, kind);
-        /* Generator expressions are evaluated eagerly into a list: every
-         * everyday use of one (sum, any, join, a for loop) gives the same
-         * result. */
+        /* A generator expression is evaluated eagerly, into a list whose
+         * iterator stands for the generator: every everyday use of one
+         * (sum, any, join, next, a for loop) gives the same result. */
+        if (kind == AST_GENERATOR_EXP)
+            emit(c, OP_GET_ITER, 0); /* an async one, made eagerly */
     }
     c->comp_depth--;
 }
@@ -1532,6 +1625,23 @@ static void compile_jump_if(Compiler *c, ast_node *n, bool when, int label)
     emit(c, when ? OP_POP_JUMP_IF_TRUE : OP_POP_JUMP_IF_FALSE, label);
 }
 
+/* A generator expression: make its generator function (see st_genexp),
+ * then call it with iter() of the first iterable. */
+static void compile_genexp(Compiler *c, ast_node *n)
+{
+    ast_str none = {NULL, 0};
+    int saved = c->comp_depth;
+    c->comp_depth = 0;
+    compile_unit_function(c, n, &n->u.comp.gx_params, &n->u.comp.gx_body,
+                          NULL, false, "<genexpr>", none);
+    c->comp_depth = saved;
+    emit(c, OP_PUSH_NULL, 0);
+    compile_expr(c, n->u.comp.generators.items[0]->u.comprehension.iter);
+    set_line(c, n);
+    emit(c, OP_GET_ITER, 0);
+    emit(c, OP_CALL, 1);
+}
+
 static void compile_lambda(Compiler *c, ast_node *n)
 {
     ast_str none = {NULL, 0};
@@ -1607,10 +1717,16 @@ static void compile_expr(Compiler *c, ast_node *n)
         }
         break;
     }
+    case AST_GENERATOR_EXP:
+        if (n->u.comp.gx_body.len) {
+            compile_genexp(c, n);
+            break;
+        }
+        compile_comprehension(c, n);
+        break;
     case AST_LIST_COMP:
     case AST_SET_COMP:
     case AST_DICT_COMP:
-    case AST_GENERATOR_EXP:
         compile_comprehension(c, n);
         break;
     case AST_BIN_OP:
