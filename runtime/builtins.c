@@ -1451,6 +1451,28 @@ static Value b_next(VM *vm, Value *args, int nargs, Tuple *kw)
     return x;
 }
 
+static Value m_int_bit_length(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    if (args_parse(vm, "bit_length", args, nargs, kw, "self", NULL) < 0)
+        return VAL_ERR;
+    int64_t v = AS_INT(args[0]);
+    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    int n = 0;
+    while (m) {
+        m >>= 1;
+        n++;
+    }
+    return val_int(n);
+}
+
+static Value m_float_is_integer(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    if (args_parse(vm, "is_integer", args, nargs, kw, "self", NULL) < 0)
+        return VAL_ERR;
+    double d = AS_FLOAT(args[0]);
+    return val_bool(isfinite(d) && d == floor(d));
+}
+
 static Value b_aiter(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     if (args_parse(vm, "aiter", args, nargs, kw, "async_iterable", NULL) < 0)
@@ -2072,6 +2094,11 @@ Value vm_import(VM *vm, Str *name)
         if (stdlib_extend(vm, m, "math") < 0)
             return VAL_ERR;
     }
+    if (!IS_ERR(m) && !vm->random_extended && str_eq_cstr(name, "random")) {
+        vm->random_extended = true;
+        if (stdlib_extend(vm, m, "random") < 0)
+            return VAL_ERR;
+    }
     if (IS_ERR(m)) {
         Value s = stdlib_import(vm, name);
         if (vm_has_exc(vm))
@@ -2168,6 +2195,8 @@ void builtins_init(VM *vm)
     class_add_method(vm, c->TextIO, "flush", io_flush);
     vm_install_coro_methods(vm);
     class_add_method(vm, c->object, "__setattr__", object_setattr);
+    class_add_method(vm, c->int_, "bit_length", m_int_bit_length);
+    class_add_method(vm, c->float_, "is_integer", m_float_is_integer);
     Class **const exported[] = {
         &vm->c.object, &vm->c.int_, &vm->c.float_, &vm->c.bool_, &vm->c.str,
         &vm->c.bytes, &vm->c.list, &vm->c.tuple, &vm->c.dict, &vm->c.set,

@@ -708,6 +708,7 @@ struct VM {
     Dict *modules;          /* name -> Module */
     Dict *debug_origins;    /* debug mode: object address -> "file:line" */
     bool math_extended;   /* math's Python half has run (vm_import) */
+    bool random_extended; /* and random's */
     /* Async generators started and alive (borrowed: a generator leaves
      * when it is freed), for loop.shutdown_asyncgens(). */
     Coro **agens;
@@ -726,7 +727,8 @@ struct VM {
     size_t source_len;
     FILE *out, *err;
     bool tracing;
-    uint64_t rng[4];        /* xoshiro256** state for `random` */
+    uint32_t mt[624];       /* the Mersenne Twister of `random` */
+    int mti;
     int exit_status;        /* set by the run */
     bool in_teardown;
     uint32_t warned_lines[64]; /* warnings shown once per location */

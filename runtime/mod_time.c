@@ -7,9 +7,9 @@
  * holding a thread: on the loop's thread it blocks the whole loop, in an
  * executor job only that worker (LANGUAGE.md's time model).
  *
- * random is a seeded xoshiro256** generator: deterministic for a given
- * seed, but not CPython's Mersenne Twister, so scenarios that compare
- * with CPython do not print its numbers.
+ * random is CPython's Mersenne Twister, seeded as CPython seeds it, with
+ * the rest of the module in prelude_stdlib.py: random.seed(42) then gives
+ * the numbers python3 gives.
  */
 #include <math.h>
 #include <string.h>
@@ -95,68 +95,97 @@ static Value t_strftime(VM *vm, Value *args, int nargs, Tuple *kw)
 /* random                                                                   */
 /* ------------------------------------------------------------------------ */
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+/* CPython's generator, the Mersenne Twister MT19937, seeded as CPython
+ * seeds it: random.seed(42) gives the numbers python3 gives. The
+ * algorithms on top of it (randrange, choice, shuffle...) are the random
+ * section of prelude_stdlib.py, as CPython writes them in Python. */
+#define MT_N 624
+#define MT_M 397
 
-static uint64_t rng_next(VM *vm)
+static void mt_init(VM *vm, uint32_t s)
 {
-    uint64_t *s = vm->rng;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
+    uint32_t *mt = vm->mt;
+    mt[0] = s;
+    for (uint32_t i = 1; i < MT_N; i++)
+        mt[i] = 1812433253U * (mt[i - 1] ^ (mt[i - 1] >> 30)) + i;
+    vm->mti = MT_N;
 }
 
-static void rng_seed(VM *vm, uint64_t seed)
+static void mt_init_by_array(VM *vm, const uint32_t *key, size_t len)
 {
-    /* splitmix64 expands the seed into the state. */
-    for (int i = 0; i < 4; i++) {
-        uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        vm->rng[i] = z ^ (z >> 31);
+    uint32_t *mt = vm->mt;
+    mt_init(vm, 19650218U);
+    size_t i = 1, j = 0;
+    for (size_t k = MT_N > len ? MT_N : len; k; k--) {
+        mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1664525U)) +
+                key[j] + (uint32_t)j;
+        i++;
+        j++;
+        if (i >= MT_N) {
+            mt[0] = mt[MT_N - 1];
+            i = 1;
+        }
+        if (j >= len)
+            j = 0;
     }
+    for (size_t k = MT_N - 1; k; k--) {
+        mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1566083941U)) -
+                (uint32_t)i;
+        i++;
+        if (i >= MT_N) {
+            mt[0] = mt[MT_N - 1];
+            i = 1;
+        }
+    }
+    mt[0] = 0x80000000U;
 }
 
-static double rng_double(VM *vm)
+static uint32_t mt_next(VM *vm)
 {
-    return (double)(rng_next(vm) >> 11) * 0x1.0p-53;
+    uint32_t *mt = vm->mt;
+    if (vm->mti >= MT_N) {
+        for (int k = 0; k < MT_N; k++) {
+            uint32_t y = (mt[k] & 0x80000000U) | (mt[(k + 1) % MT_N] & 0x7fffffffU);
+            mt[k] = mt[(k + MT_M) % MT_N] ^ (y >> 1) ^ ((y & 1U) ? 0x9908b0dfU : 0U);
+        }
+        vm->mti = 0;
+    }
+    uint32_t y = mt[vm->mti++];
+    y ^= y >> 11;
+    y ^= (y << 7) & 0x9d2c5680U;
+    y ^= (y << 15) & 0xefc60000U;
+    y ^= y >> 18;
+    return y;
 }
 
-/* A uniform integer in [0, n) without modulo bias. */
-static uint64_t rng_below(VM *vm, uint64_t n)
+/* Seeds from a non-negative integer, in 32-bit words, low word first. */
+static void mt_seed_u64(VM *vm, uint64_t n)
 {
-    if (n == 0)
-        return 0;
-    uint64_t limit = UINT64_MAX - UINT64_MAX % n;
-    uint64_t x;
-    do
-        x = rng_next(vm);
-    while (x >= limit);
-    return x % n;
+    uint32_t key[2] = {(uint32_t)n, (uint32_t)(n >> 32)};
+    mt_init_by_array(vm, key, key[1] ? 2 : 1);
 }
 
+/* random._seed(a): an int seeds as CPython does (by its absolute value);
+ * anything else by its hash (not CPython's numbers: str seeds there go
+ * through SHA-512). */
 static Value r_seed(VM *vm, Value *args, int nargs, Tuple *kw)
 {
-    Value a[2];
-    if (args_parse(vm, "seed", args, nargs, kw, "|a,version", a) < 0)
+    Value a[1];
+    if (args_parse(vm, "seed", args, nargs, kw, "|a", a) < 0)
         return VAL_ERR;
-    uint64_t seed = 0;
+    uint64_t n = 0;
     if (!IS_ERR(a[0]) && !IS_NONE(a[0])) {
         if (IS_INT(a[0]) || IS_BOOL(a[0])) {
-            seed = (uint64_t)AS_INT(a[0]);
+            int64_t v = AS_INT(a[0]);
+            n = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
         } else {
             uint64_t h;
             if (val_hash(vm, a[0], &h) < 0)
                 return VAL_ERR;
-            seed = h;
+            n = h;
         }
     }
-    rng_seed(vm, seed);
+    mt_seed_u64(vm, n);
     return VAL_NONE;
 }
 
@@ -164,144 +193,35 @@ static Value r_random(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     if (args_parse(vm, "random", args, nargs, kw, "", NULL) < 0)
         return VAL_ERR;
-    return val_float(rng_double(vm));
+    uint32_t a = mt_next(vm) >> 5, b = mt_next(vm) >> 6;
+    return val_float((a * 67108864.0 + b) * (1.0 / 9007199254740992.0));
 }
 
-static int num_arg(VM *vm, Value v, double *out)
-{
-    if (IS_INT(v) || IS_BOOL(v))
-        *out = (double)AS_INT(v);
-    else if (IS_FLOAT(v))
-        *out = AS_FLOAT(v);
-    else {
-        vm_raise_new(vm, vm->c.TypeError,
-                     "unsupported operand type(s) for -: '%s' and 'float'",
-                     type_name(vm, v));
-        return -1;
-    }
-    return 0;
-}
-
-static Value r_uniform(VM *vm, Value *args, int nargs, Tuple *kw)
-{
-    Value a[2];
-    if (args_parse(vm, "uniform", args, nargs, kw, "a,b", a) < 0)
-        return VAL_ERR;
-    double x, y;
-    if (num_arg(vm, a[0], &x) < 0 || num_arg(vm, a[1], &y) < 0)
-        return VAL_ERR;
-    return val_float(x + (y - x) * rng_double(vm));
-}
-
-static int int_arg(VM *vm, Value v, int64_t *out)
-{
-    if (IS_INT(v) || IS_BOOL(v)) {
-        *out = AS_INT(v);
-        return 0;
-    }
-    vm_raise_new(vm, vm->c.TypeError,
-                 "'%s' object cannot be interpreted as an integer",
-                 type_name(vm, v));
-    return -1;
-}
-
-static Value r_randrange(VM *vm, Value *args, int nargs, Tuple *kw)
-{
-    Value a[3];
-    if (args_parse(vm, "randrange", args, nargs, kw, "start|stop,step", a) < 0)
-        return VAL_ERR;
-    int64_t start = 0, stop, step = 1;
-    if (IS_ERR(a[1])) {
-        if (int_arg(vm, a[0], &stop) < 0)
-            return VAL_ERR;
-    } else if (int_arg(vm, a[0], &start) < 0 || int_arg(vm, a[1], &stop) < 0 ||
-               (!IS_ERR(a[2]) && int_arg(vm, a[2], &step) < 0)) {
-        return VAL_ERR;
-    }
-    if (step == 0)
-        return vm_raise_new(vm, vm->c.ValueError, "zero step for randrange()");
-    int64_t n = step > 0 ? (stop - start + step - 1) / step
-                         : (start - stop - step - 1) / (-step);
-    if (n <= 0)
-        return vm_raise_new(vm, vm->c.ValueError,
-                            "empty range in randrange(%lld, %lld)",
-                            (long long)start, (long long)stop);
-    return val_int(start + step * (int64_t)rng_below(vm, (uint64_t)n));
-}
-
-static Value r_randint(VM *vm, Value *args, int nargs, Tuple *kw)
-{
-    Value a[2];
-    if (args_parse(vm, "randint", args, nargs, kw, "a,b", a) < 0)
-        return VAL_ERR;
-    int64_t x, y;
-    if (int_arg(vm, a[0], &x) < 0 || int_arg(vm, a[1], &y) < 0)
-        return VAL_ERR;
-    if (y < x)
-        return vm_raise_new(vm, vm->c.ValueError,
-                            "empty range in randrange(%lld, %lld)",
-                            (long long)x, (long long)y + 1);
-    return val_int(x + (int64_t)rng_below(vm, (uint64_t)(y - x) + 1));
-}
-
-static Value r_choice(VM *vm, Value *args, int nargs, Tuple *kw)
+static Value r_getrandbits(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     Value a[1];
-    if (args_parse(vm, "choice", args, nargs, kw, "seq", a) < 0)
+    if (args_parse(vm, "getrandbits", args, nargs, kw, "k", a) < 0)
         return VAL_ERR;
-    int64_t n = val_len(vm, a[0]);
-    if (n < 0)
-        return VAL_ERR;
-    if (n == 0)
-        return vm_raise_new(vm, vm->c.IndexError,
-                            "Cannot choose from an empty sequence");
-    return val_getitem(vm, a[0], val_int((int64_t)rng_below(vm, (uint64_t)n)));
-}
-
-static Value r_shuffle(VM *vm, Value *args, int nargs, Tuple *kw)
-{
-    Value a[1];
-    if (args_parse(vm, "shuffle", args, nargs, kw, "x", a) < 0)
-        return VAL_ERR;
-    if (!IS_LIST(a[0]))
+    if (!IS_INT(a[0]) && !IS_BOOL(a[0]))
         return vm_raise_new(vm, vm->c.TypeError,
-                            "shuffle() needs a list in scenarios");
-    List *l = AS_LIST(a[0]);
-    for (int64_t i = l->len - 1; i > 0; i--) {
-        int64_t j = (int64_t)rng_below(vm, (uint64_t)i + 1);
-        Value t = l->items[i];
-        l->items[i] = l->items[j];
-        l->items[j] = t;
-    }
-    return VAL_NONE;
-}
-
-static Value r_sample(VM *vm, Value *args, int nargs, Tuple *kw)
-{
-    Value a[2];
-    if (args_parse(vm, "sample", args, nargs, kw, "population,k", a) < 0)
-        return VAL_ERR;
-    int64_t k;
-    if (int_arg(vm, a[1], &k) < 0)
-        return VAL_ERR;
-    List *pool = val_to_list(vm, a[0]);
-    if (!pool)
-        return VAL_ERR;
-    if (k < 0 || k > pool->len) {
-        obj_decref(pool);
+                            "'%s' object cannot be interpreted as an integer",
+                            type_name(vm, a[0]));
+    int64_t k = AS_INT(a[0]);
+    if (k < 0)
         return vm_raise_new(vm, vm->c.ValueError,
-                            "Sample larger than population or is negative");
-    }
-    for (int64_t i = 0; i < k; i++) {
-        int64_t j = i + (int64_t)rng_below(vm, (uint64_t)(pool->len - i));
-        Value t = pool->items[i];
-        pool->items[i] = pool->items[j];
-        pool->items[j] = t;
-    }
-    for (int64_t i = k; i < pool->len; i++)
-        decref(pool->items[i]);
-    pool->len = k;
-    return val_obj(pool);
+                            "number of bits must be non-negative");
+    if (k > 63)
+        return vm_raise_new(vm, vm->c.OverflowError,
+                            "getrandbits(%lld) is past the 64-bit integers "
+                            "of scenarios", (long long)k);
+    if (k == 0)
+        return val_int(0);
+    if (k <= 32)
+        return val_int((int64_t)(mt_next(vm) >> (32 - k)));
+    /* Low word first, the last one cut to what is left. */
+    uint64_t lo = mt_next(vm);
+    uint64_t hi = mt_next(vm) >> (64 - k);
+    return val_int((int64_t)(lo | hi << 32));
 }
 
 static void add(VM *vm, Dict *d, const char *name, NativeFn fn)
@@ -332,17 +252,12 @@ void mod_time_init(VM *vm)
 
 void mod_random_init(VM *vm)
 {
-    rng_seed(vm, 0);
+    mt_seed_u64(vm, 0);
     Module *m = module_new(vm, "random");
     if (!m)
         return;
-    add(vm, m->dict, "seed", r_seed);
+    add(vm, m->dict, "_seed", r_seed);
     add(vm, m->dict, "random", r_random);
-    add(vm, m->dict, "uniform", r_uniform);
-    add(vm, m->dict, "randint", r_randint);
-    add(vm, m->dict, "randrange", r_randrange);
-    add(vm, m->dict, "choice", r_choice);
-    add(vm, m->dict, "shuffle", r_shuffle);
-    add(vm, m->dict, "sample", r_sample);
+    add(vm, m->dict, "getrandbits", r_getrandbits);
     obj_decref(m);
 }

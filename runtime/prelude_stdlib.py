@@ -163,6 +163,211 @@ def isqrt(n):
         x += 1
     return x
 
+# module random
+# CPython's algorithms over the Mersenne Twister in C (random(),
+# getrandbits(), _seed()), so that a seeded run prints python3's numbers.
+_gauss_next = None
+
+
+def seed(a=None, version=2):
+    global _gauss_next
+    _seed(a)
+    _gauss_next = None
+
+
+def _randbelow(n):
+    k = n.bit_length()
+    r = getrandbits(k)
+    while r >= n:
+        r = getrandbits(k)
+    return r
+
+
+def _index(x, what):
+    if isinstance(x, bool) or not isinstance(x, int):
+        if isinstance(x, float) and x == int(x):
+            return int(x)
+        raise ValueError(f'non-integer {what} for randrange()')
+    return x
+
+
+def randrange(start, stop=None, step=1):
+    istart = _index(start, 'arg 1')
+    if stop is None:
+        if step != 1:
+            raise TypeError('Missing a non-None stop argument')
+        if istart > 0:
+            return _randbelow(istart)
+        raise ValueError('empty range for randrange()')
+    istop = _index(stop, 'stop')
+    width = istop - istart
+    istep = _index(step, 'step')
+    if istep == 1:
+        if width > 0:
+            return istart + _randbelow(width)
+        raise ValueError(f'empty range for randrange() ({istart}, {istop}, '
+                         f'{width})')
+    if istep > 0:
+        n = (width + istep - 1) // istep
+    elif istep < 0:
+        n = (width + istep + 1) // istep
+    else:
+        raise ValueError('zero step for randrange()')
+    if n <= 0:
+        raise ValueError('empty range for randrange()')
+    return istart + istep * _randbelow(n)
+
+
+def randint(a, b):
+    return randrange(a, b + 1)
+
+
+def choice(seq):
+    if not len(seq):
+        raise IndexError('Cannot choose from an empty sequence')
+    return seq[_randbelow(len(seq))]
+
+
+def shuffle(x):
+    for i in range(len(x) - 1, 0, -1):
+        j = _randbelow(i + 1)
+        x[i], x[j] = x[j], x[i]
+
+
+def sample(population, k, *, counts=None):
+    if isinstance(population, (set, frozenset, dict)):
+        raise TypeError('Population must be a sequence.  For dicts or sets, '
+                        'use sorted(d).')
+    n = len(population)
+    if counts is not None:
+        cum_counts = []
+        total = 0
+        for c in counts:
+            total += c
+            cum_counts.append(total)
+        if len(cum_counts) != n:
+            raise ValueError('The number of counts does not match the '
+                             'population')
+        total = cum_counts.pop()
+        if total <= 0:
+            raise ValueError('Total of counts must be greater than zero')
+        selections = sample(range(total), k=k)
+        return [population[_bisect_right(cum_counts, s)] for s in selections]
+    if not 0 <= k <= n:
+        raise ValueError('Sample larger than population or is negative')
+    result = [None] * k
+    setsize = 21
+    if k > 5:
+        setsize += 4 ** _ceil(_log(k * 3, 4))
+    if n <= setsize:
+        pool = list(population)
+        for i in range(k):
+            j = _randbelow(n - i)
+            result[i] = pool[j]
+            pool[j] = pool[n - i - 1]
+    else:
+        selected = set()
+        for i in range(k):
+            j = _randbelow(n)
+            while j in selected:
+                j = _randbelow(n)
+            selected.add(j)
+            result[i] = population[j]
+    return result
+
+
+def _bisect_right(a, x, lo=0, hi=None):
+    if hi is None:
+        hi = len(a)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if x < a[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def _ceil(x):
+    i = int(x)
+    return i + 1 if i < x else i
+
+
+def _log(x, base):
+    import math
+    return math.log(x) / math.log(base)
+
+
+def choices(population, weights=None, *, cum_weights=None, k=1):
+    n = len(population)
+    if cum_weights is None:
+        if weights is None:
+            n += 0.0
+            return [population[int(random() * n)] for i in range(k)]
+        cum_weights = []
+        total = 0
+        for w in weights:
+            total += w
+            cum_weights.append(total)
+    elif weights is not None:
+        raise TypeError('Cannot specify both weights and cumulative weights')
+    if len(cum_weights) != n:
+        raise ValueError('The number of weights does not match the population')
+    total = cum_weights[-1] + 0.0
+    if total <= 0.0:
+        raise ValueError('Total of weights must be greater than zero')
+    hi = n - 1
+    return [population[_bisect_right(cum_weights, random() * total, 0, hi)]
+            for i in range(k)]
+
+
+def uniform(a, b):
+    return a + (b - a) * random()
+
+
+def triangular(low=0.0, high=1.0, mode=None):
+    u = random()
+    try:
+        c = 0.5 if mode is None else (mode - low) / (high - low)
+    except ZeroDivisionError:
+        return low
+    if u > c:
+        u = 1.0 - u
+        c = 1.0 - c
+        low, high = high, low
+    return low + (high - low) * (u * c) ** 0.5
+
+
+def gauss(mu=0.0, sigma=1.0):
+    global _gauss_next
+    import math
+    z = _gauss_next
+    _gauss_next = None
+    if z is None:
+        x2pi = random() * 2.0 * math.pi
+        g2rad = math.sqrt(-2.0 * math.log(1.0 - random()))
+        z = math.cos(x2pi) * g2rad
+        _gauss_next = math.sin(x2pi) * g2rad
+    return mu + z * sigma
+
+
+def normalvariate(mu=0.0, sigma=1.0):
+    import math
+    magic = 4 * math.exp(-0.5) / math.sqrt(2.0)
+    while True:
+        u1 = random()
+        u2 = 1.0 - random()
+        z = magic * (u1 - 0.5) / u2
+        zz = z * z / 4.0
+        if zz <= -math.log(u2):
+            break
+    return mu + z * sigma
+
+
+def expovariate(lambd):
+    import math
+    return -math.log(1.0 - random()) / lambd
+
 # module typing
 TYPE_CHECKING = False
 

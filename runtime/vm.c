@@ -1459,7 +1459,8 @@ static bool lookup_method(VM *vm, Value obj, Str *name, Value *out)
                   (((Native *)AS_OBJ(m))->flags & NF_METHOD));
     if (!plain)
         return false;
-    if (cls->layout == LAYOUT_OBJECT || cls->layout == LAYOUT_EXC) {
+    if (IS_OBJ(obj) &&
+        (cls->layout == LAYOUT_OBJECT || cls->layout == LAYOUT_EXC)) {
         Dict *d = cls->layout == LAYOUT_OBJECT
                       ? ((Instance *)AS_OBJ(obj))->dict
                       : ((Exc *)AS_OBJ(obj))->dict;
