@@ -1473,6 +1473,32 @@ static Value m_float_is_integer(VM *vm, Value *args, int nargs, Tuple *kw)
     return val_bool(isfinite(d) && d == floor(d));
 }
 
+/* threading's view of the running thread: ("MainThread", 1) on the loop's
+ * thread, (prefix_N, an id of its own) on worker N of an executor, with
+ * the names CPython's ThreadPoolExecutor gives its threads. */
+static Value th_current(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    if (args_parse(vm, "_current", args, nargs, kw, "", NULL) < 0)
+        return VAL_ERR;
+    VMThread *t = vm_thread(vm);
+    char name[160];
+    int64_t ident = 1;
+    if (t->job && t->worker >= 0) {
+        snprintf(name, sizeof name, "%s_%d", rt_job_executor_name(t->job),
+                 t->worker);
+        ident = (int64_t)(rt_job_executor_id(t->job) * 1000 + 2 +
+                          (uint64_t)t->worker);
+    } else {
+        snprintf(name, sizeof name, "MainThread");
+    }
+    Str *s = str_from_cstr(vm, name);
+    if (!s)
+        return VAL_ERR;
+    Tuple *r = tuple_pack(vm, 2, val_obj(s), val_int(ident));
+    obj_decref(s);
+    return r ? val_obj(r) : VAL_ERR;
+}
+
 static Value b_aiter(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     if (args_parse(vm, "aiter", args, nargs, kw, "async_iterable", NULL) < 0)
@@ -2056,6 +2082,13 @@ static Value stdlib_import(VM *vm, Str *name)
     if (!m) {
         rt_free(src);
         return VAL_ERR;
+    }
+    if (str_eq_cstr(name, "threading")) {
+        Value f = native_new(vm, "_current", th_current, VAL_NONE, NULL);
+        if (!IS_ERR(f)) {
+            dict_set_cstr(vm, m->dict, "_current", f);
+            decref(f);
+        }
     }
     int rc = aio_run_prelude(vm, m, src, "<stdlib>");
     rt_free(src);

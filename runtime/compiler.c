@@ -2484,7 +2484,7 @@ static void compile_with(Compiler *c, ast_node *n, int item)
 /* Modules a scenario may import, as error messages list them. */
 #define AVAILABLE_MODULES                                                    \
     "asyncio, time, random, sys, os, math, typing, concurrent.futures, "    \
-    "functools, collections, heapq, itertools, dataclasses"
+    "functools, collections, heapq, itertools, dataclasses, threading"
 
 static bool module_supported(const char *name)
 {
@@ -2492,7 +2492,7 @@ static bool module_supported(const char *name)
         "asyncio", "time", "random", "sys", "concurrent",
         "concurrent.futures", "os", "math", "typing", "asyncio.exceptions",
         "asyncio.subprocess", "asyncio.streams", "__future__", "functools",
-        "collections", "heapq", "itertools", "dataclasses", NULL};
+        "collections", "heapq", "itertools", "dataclasses", "threading", NULL};
     for (int i = 0; ok[i]; i++)
         if (strcmp(ok[i], name) == 0)
             return true;

@@ -47,6 +47,14 @@ int rt_job_worker(const rt_job *job)
 {
     return job->worker ? job->worker->index : -1;
 }
+const char *rt_job_executor_name(const rt_job *job)
+{
+    return job->ex && job->ex->name ? job->ex->name : "";
+}
+uint64_t rt_job_executor_id(const rt_job *job)
+{
+    return job->ex ? job->ex->id : 0;
+}
 int rt_executor_max_workers(const rt_executor *ex) { return ex->max_workers; }
 uint64_t rt_executor_id(const rt_executor *ex) { return ex->id; }
 

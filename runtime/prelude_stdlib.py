@@ -368,6 +368,126 @@ def expovariate(lambd):
     import math
     return -math.log(1.0 - random()) / lambd
 
+# module threading
+# What asyncio programs ask of threading: the current thread's name (the
+# names CPython's ThreadPoolExecutor gives its workers, "asyncio_0" for the
+# loop's default executor) and locks around shared state.
+class Thread:
+    def __init__(self, name, ident):
+        self.name = name
+        self.ident = ident
+        self.native_id = ident
+        self.daemon = name != 'MainThread'
+
+    def getName(self):
+        return self.name
+
+    def is_alive(self):
+        return True
+
+    def __repr__(self):
+        state = 'started daemon' if self.daemon else 'started'
+        return f'<{type(self).__name__}({self.name}, {state} {self.ident})>'
+
+
+class _MainThread(Thread):
+    pass
+
+
+_main = _MainThread('MainThread', 1)
+_threads = {}
+
+
+def current_thread():
+    name, ident = _current()
+    if ident == 1:
+        return _main
+    if ident not in _threads:
+        _threads[ident] = Thread(name, ident)
+    return _threads[ident]
+
+
+def main_thread():
+    return _main
+
+
+def get_ident():
+    return _current()[1]
+
+
+def get_native_id():
+    return _current()[1]
+
+
+def active_count():
+    return 1 + len(_threads)
+
+
+class Lock:
+    """A lock for state shared by executor jobs. Jobs switch threads only
+    where they block (time.sleep), so a lock taken and released around
+    plain code is never contended; blocking on a held lock is refused."""
+
+    def __init__(self):
+        self._owner = None
+        self._count = 0
+
+    def acquire(self, blocking=True, timeout=-1):
+        me = get_ident()
+        if self._count and self._owner != me:
+            if not blocking:
+                return False
+            raise RuntimeError('waiting for a threading.Lock held by '
+                               'another thread is not supported in scenarios')
+        if self._count and not self._reentrant:
+            if not blocking:
+                return False
+            raise RuntimeError('a threading.Lock acquired twice by one '
+                               'thread deadlocks')
+        self._owner = me
+        self._count += 1
+        return True
+
+    _reentrant = False
+
+    def release(self):
+        if not self._count:
+            raise RuntimeError('release unlocked lock')
+        self._count -= 1
+        if not self._count:
+            self._owner = None
+
+    def locked(self):
+        return self._count > 0
+
+    def __enter__(self):
+        self.acquire()
+        return True
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+class RLock(Lock):
+    _reentrant = True
+
+
+class Event:
+    def __init__(self):
+        self._flag = False
+
+    def is_set(self):
+        return self._flag
+
+    def set(self):
+        self._flag = True
+
+    def clear(self):
+        self._flag = False
+
+    def wait(self, timeout=None):
+        return self._flag
+
 # module typing
 TYPE_CHECKING = False
 

@@ -970,6 +970,9 @@ void rt_job_set_exception(rt_job *job, rt_value exc);
 rt_job *rt_job_current(void);
 uint64_t rt_job_id(const rt_job *job);
 int rt_job_worker(const rt_job *job);
+/* The thread-name prefix and the id of the executor a job runs on. */
+const char *rt_job_executor_name(const rt_job *job);
+uint64_t rt_job_executor_id(const rt_job *job);
 
 /* ------------------------------------------------------------------------ */
 /* Scenarios: running a Python asyncio file                                 */
