@@ -1483,9 +1483,15 @@ static Value th_current(VM *vm, Value *args, int nargs, Tuple *kw)
     VMThread *t = vm_thread(vm);
     char name[160];
     int64_t ident = 1;
-    if (t->job && t->worker >= 0) {
-        snprintf(name, sizeof name, "%s_%d", rt_job_executor_name(t->job),
-                 t->worker);
+    const char *prefix = t->job ? rt_job_executor_name(t->job) : "";
+    if (t->job && t->worker >= 0 &&
+        strncmp(prefix, "ProcessPoolExecutor", 19) == 0) {
+        /* A process pool's job is on its own process's main thread. */
+        snprintf(name, sizeof name, "MainThread");
+        ident = (int64_t)(rt_job_executor_id(t->job) * 1000 + 2 +
+                          (uint64_t)t->worker);
+    } else if (t->job && t->worker >= 0) {
+        snprintf(name, sizeof name, "%s_%d", prefix, t->worker);
         ident = (int64_t)(rt_job_executor_id(t->job) * 1000 + 2 +
                           (uint64_t)t->worker);
     } else {

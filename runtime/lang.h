@@ -709,6 +709,8 @@ struct VM {
     Dict *debug_origins;    /* debug mode: object address -> "file:line" */
     bool math_extended;   /* math's Python half has run (vm_import) */
     bool random_extended; /* and random's */
+    Class *c_process_pool;      /* concurrent.futures.ProcessPoolExecutor */
+    int process_executor_counter;
     /* Async generators started and alive (borrowed: a generator leaves
      * when it is freed), for loop.shutdown_asyncgens(). */
     Coro **agens;

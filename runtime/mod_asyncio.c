@@ -2017,6 +2017,41 @@ static Value ctor_executor(VM *vm, Class *cls, Value *args, int nargs,
     return executor_create(vm, cls, (int)max, prefix);
 }
 
+/* ProcessPoolExecutor: its jobs run as a thread pool's do (the same
+ * results under the time model), with os.cpu_count() workers; a job sees
+ * itself on its process's main thread. */
+static Value ctor_process_executor(VM *vm, Class *cls, Value *args, int nargs,
+                                   Tuple *kw)
+{
+    Value a[5];
+    if (args_parse(vm, "ProcessPoolExecutor", args, nargs, kw,
+                   "|max_workers,mp_context,initializer,initargs,"
+                   "max_tasks_per_child", a) < 0)
+        return VAL_ERR;
+    int64_t max = 4; /* os.cpu_count() */
+    if (!IS_ERR(a[0]) && !IS_NONE(a[0])) {
+        if (!IS_INT(a[0]))
+            return vm_raise_new(vm, vm->c.TypeError,
+                                "'<=' not supported between instances of '%s' "
+                                "and 'int'", type_name(vm, a[0]));
+        max = AS_INT(a[0]);
+        if (max <= 0)
+            return vm_raise_new(vm, vm->c.ValueError,
+                                "max_workers must be greater than 0");
+        if (max > 61)
+            return vm_raise_new(vm, vm->c.ValueError,
+                                "max_workers must be <= 61");
+    }
+    if (!IS_ERR(a[2]) && !IS_NONE(a[2]))
+        return vm_raise_new(vm, vm->c.TypeError,
+                            "ProcessPoolExecutor(initializer=...) is not "
+                            "supported in scenarios");
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "ProcessPoolExecutor-%d",
+             vm->process_executor_counter++);
+    return executor_create(vm, cls, (int)max, prefix);
+}
+
 /* The asyncio future of a job was cancelled: a job still queued never runs
  * (asyncio's _chain_future cancels the concurrent future). */
 static void job_dest_done(rt_loop *loop, rt_handle *h)
@@ -2876,6 +2911,12 @@ void mod_asyncio_init(VM *vm)
     c->Task->ctor = ctor_task;
     c->ThreadPoolExecutor->ctor = ctor_executor;
     c->ThreadPoolExecutor->subclassable = true;
+    vm->c_process_pool = class_new(vm, "ProcessPoolExecutor",
+                                   c->ThreadPoolExecutor, LAYOUT_EXECUTOR,
+                                   sizeof(ExecutorObj),
+                                   "concurrent.futures.process");
+    if (vm->c_process_pool)
+        vm->c_process_pool->ctor = ctor_process_executor;
 
     static const struct {
         const char *name;
@@ -3000,6 +3041,9 @@ Value mod_asyncio_module(VM *vm)
     Module *conc = module_new(vm, "concurrent");
     if (cf && conc) {
         add_class(vm, cf->dict, "ThreadPoolExecutor", c->ThreadPoolExecutor);
+        if (vm->c_process_pool)
+            add_class(vm, cf->dict, "ProcessPoolExecutor",
+                      vm->c_process_pool);
         add_class(vm, cf->dict, "CancelledError", c->CFCancelledError);
         add_class(vm, cf->dict, "TimeoutError", c->TimeoutError);
         add_class(vm, cf->dict, "BrokenExecutor", c->BrokenExecutor);

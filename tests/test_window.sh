@@ -70,7 +70,7 @@ start() {
     # Wait for the window, then give it the keyboard focus (no window
     # manager here).
     wid=
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 400); do
         wid=$(xdotool search --name loopscope 2>/dev/null | head -1)
         [ -n "$wid" ] && break
         kill -0 "$vpid" 2>/dev/null || fail "the window exited early"
@@ -82,7 +82,7 @@ start() {
 
 # Waits until the log has n lines.
 wait_lines() {
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 400); do
         [ "$(wc -l <"$work/out")" -ge "$1" ] && return 0
         sleep 0.05
     done
@@ -91,17 +91,18 @@ wait_lines() {
 
 # Waits until the log has a line equal to $1 (at least $2 of them).
 wait_for() {
-    for _ in $(seq 1 200); do
+    for _ in $(seq 1 400); do
         [ "$(grep -cx "$1" "$work/out")" -ge "${2:-1}" ] && return 0
         sleep 0.05
     done
     fail "expected the line '$1' (${2:-1} times)"
 }
 
-# Sends q and checks that the window exits 0 within five seconds.
+# Sends q and checks that the window exits 0 within twenty seconds (a
+# loaded CI machine under sanitizers is slow).
 quit() {
     xdotool key q
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 400); do
         kill -0 "$vpid" 2>/dev/null || break
         sleep 0.05
     done

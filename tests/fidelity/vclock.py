@@ -53,6 +53,7 @@ import asyncio.unix_events
 import builtins
 import fcntl
 import concurrent.futures
+import concurrent.futures.process
 import concurrent.futures.thread
 import heapq
 import importlib.machinery
@@ -961,6 +962,22 @@ class VirtualThreadPoolExecutor(concurrent.futures.Executor):
             self._stop_idle_workers()
 
 
+class VirtualProcessPoolExecutor(VirtualThreadPoolExecutor):
+    """ProcessPoolExecutor under the time model: its jobs run as a thread
+    pool's (what a scenario observes is the same), with os.cpu_count()
+    workers by default, as CPython's process pool has."""
+
+    _process_counter = itertools.count().__next__
+
+    def __init__(self, max_workers=None, mp_context=None, initializer=None,
+                 initargs=(), *, max_tasks_per_child=None):
+        if max_workers is None:
+            max_workers = os.cpu_count() or 1
+        super().__init__(max_workers,
+                         f"ProcessPoolExecutor-{self._process_counter()}",
+                         initializer, initargs)
+
+
 def _with_initializer(init, initargs, fn):
     """Wraps a new thread's first job so that the pool's initializer runs
     first on that thread, as ThreadPoolExecutor does."""
@@ -1181,6 +1198,11 @@ def install(world):
                       {"_world": world, "__module__": "concurrent.futures"})
     concurrent.futures.ThreadPoolExecutor = pool_class
     concurrent.futures.thread.ThreadPoolExecutor = pool_class
+    process_class = type("ProcessPoolExecutor", (VirtualProcessPoolExecutor,),
+                         {"_world": world,
+                          "__module__": "concurrent.futures.process"})
+    concurrent.futures.ProcessPoolExecutor = process_class
+    concurrent.futures.process.ProcessPoolExecutor = process_class
     all_tasks = _make_all_tasks(world)
     asyncio.tasks.all_tasks = asyncio.all_tasks = all_tasks
     asyncio.tasks.wait = asyncio.wait = _ordered_wait
