@@ -120,7 +120,7 @@ if [ -n "$live" ]; then
     # run finishes, and End reaches its last step.
     start "$loopscope" view "$lesson"
     wait_for "step 0"
-    for _ in $(seq 1 200); do
+    for _ in $(seq 1 400); do
         grep -q '^live finished' "$work/out" && break
         sleep 0.05
     done
