@@ -1302,16 +1302,24 @@ static Value b_all(VM *vm, Value *args, int nargs, Tuple *kw)
     return any_all(vm, args, nargs, kw, true);
 }
 
+/* The interned name of hasattr/setattr/delattr's argument (a new
+ * reference), or NULL with TypeError. */
+static Str *attr_name(VM *vm, Value v)
+{
+    if (!IS_STR(v)) {
+        vm_raise_new(vm, vm->c.TypeError,
+                     "attribute name must be string, not '%s'",
+                     type_name(vm, v));
+        return NULL;
+    }
+    return str_intern(vm, str_new(vm, AS_STR(v)->data, (size_t)AS_STR(v)->len));
+}
+
 static Value b_hasattr(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     if (args_parse(vm, "hasattr", args, nargs, kw, "obj,name", NULL) < 0)
         return VAL_ERR;
-    if (!IS_STR(args[1]))
-        return vm_raise_new(vm, vm->c.TypeError,
-                            "attribute name must be string, not '%s'",
-                            type_name(vm, args[1]));
-    Str *name = str_intern(vm, str_new(vm, AS_STR(args[1])->data,
-                                       (size_t)AS_STR(args[1])->len));
+    Str *name = attr_name(vm, args[1]);
     if (!name)
         return VAL_ERR;
     Value r = val_getattr_opt(vm, args[0], name);
@@ -1333,12 +1341,7 @@ static Value b_getattr(VM *vm, Value *args, int nargs, Tuple *kw)
     Value a[3];
     if (args_parse(vm, "getattr", args, nargs, kw, "obj,name|default", a) < 0)
         return VAL_ERR;
-    if (!IS_STR(a[1]))
-        return vm_raise_new(vm, vm->c.TypeError,
-                            "attribute name must be string, not '%s'",
-                            type_name(vm, a[1]));
-    Str *name = str_intern(vm, str_new(vm, AS_STR(a[1])->data,
-                                       (size_t)AS_STR(a[1])->len));
+    Str *name = attr_name(vm, a[1]);
     if (!name)
         return VAL_ERR;
     Value r = val_getattr(vm, a[0], name);
@@ -1355,12 +1358,7 @@ static Value b_setattr(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     if (args_parse(vm, "setattr", args, nargs, kw, "obj,name,value", NULL) < 0)
         return VAL_ERR;
-    if (!IS_STR(args[1]))
-        return vm_raise_new(vm, vm->c.TypeError,
-                            "attribute name must be string, not '%s'",
-                            type_name(vm, args[1]));
-    Str *name = str_intern(vm, str_new(vm, AS_STR(args[1])->data,
-                                       (size_t)AS_STR(args[1])->len));
+    Str *name = attr_name(vm, args[1]);
     if (!name)
         return VAL_ERR;
     int r = val_setattr(vm, args[0], name, args[2]);
@@ -1372,12 +1370,7 @@ static Value b_delattr(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     if (args_parse(vm, "delattr", args, nargs, kw, "obj,name", NULL) < 0)
         return VAL_ERR;
-    if (!IS_STR(args[1]))
-        return vm_raise_new(vm, vm->c.TypeError,
-                            "attribute name must be string, not '%s'",
-                            type_name(vm, args[1]));
-    Str *name = str_intern(vm, str_new(vm, AS_STR(args[1])->data,
-                                       (size_t)AS_STR(args[1])->len));
+    Str *name = attr_name(vm, args[1]);
     if (!name)
         return VAL_ERR;
     int r = val_delattr(vm, args[0], name);

@@ -1981,6 +1981,31 @@ static Value executor_create(VM *vm, Class *cls, int max_workers,
     return val_obj(e);
 }
 
+/* An executor's max_workers argument: `dflt` when None or absent, else a
+ * positive int up to `most`; -1 with the exception set. */
+static int64_t max_workers_arg(VM *vm, Value v, int64_t dflt, int64_t most,
+                               const char *too_many)
+{
+    if (IS_ERR(v) || IS_NONE(v))
+        return dflt;
+    if (!IS_INT(v)) {
+        vm_raise_new(vm, vm->c.TypeError,
+                     "'<=' not supported between instances of '%s' and 'int'",
+                     type_name(vm, v));
+        return -1;
+    }
+    if (AS_INT(v) <= 0) {
+        vm_raise_new(vm, vm->c.ValueError,
+                     "max_workers must be greater than 0");
+        return -1;
+    }
+    if (AS_INT(v) > most) {
+        vm_raise_new(vm, vm->c.ValueError, "%s", too_many);
+        return -1;
+    }
+    return AS_INT(v);
+}
+
 static Value ctor_executor(VM *vm, Class *cls, Value *args, int nargs,
                            Tuple *kw)
 {
@@ -1989,21 +2014,12 @@ static Value ctor_executor(VM *vm, Class *cls, Value *args, int nargs,
                    "|max_workers,thread_name_prefix,initializer,initargs", a) <
         0)
         return VAL_ERR;
-    int64_t max = 8; /* min(32, os.cpu_count() + 4) with 4 CPUs */
-    if (!IS_ERR(a[0]) && !IS_NONE(a[0])) {
-        if (!IS_INT(a[0]))
-            return vm_raise_new(vm, vm->c.TypeError,
-                                "'<=' not supported between instances of '%s' "
-                                "and 'int'", type_name(vm, a[0]));
-        max = AS_INT(a[0]);
-        if (max <= 0)
-            return vm_raise_new(vm, vm->c.ValueError,
-                                "max_workers must be greater than 0");
-        if (max > 1024)
-            return vm_raise_new(vm, vm->c.ValueError,
-                                "max_workers above 1024 are not supported in "
-                                "scenarios");
-    }
+    /* min(32, os.cpu_count() + 4) with 4 CPUs */
+    int64_t max = max_workers_arg(vm, a[0], 8, 1024,
+                                  "max_workers above 1024 are not supported "
+                                  "in scenarios");
+    if (max < 0)
+        return VAL_ERR;
     char prefix[64];
     if (!IS_ERR(a[1]) && IS_STR(a[1]) && AS_STR(a[1])->len)
         snprintf(prefix, sizeof prefix, "%s", AS_STR(a[1])->data);
@@ -2028,20 +2044,10 @@ static Value ctor_process_executor(VM *vm, Class *cls, Value *args, int nargs,
                    "|max_workers,mp_context,initializer,initargs,"
                    "max_tasks_per_child", a) < 0)
         return VAL_ERR;
-    int64_t max = 4; /* os.cpu_count() */
-    if (!IS_ERR(a[0]) && !IS_NONE(a[0])) {
-        if (!IS_INT(a[0]))
-            return vm_raise_new(vm, vm->c.TypeError,
-                                "'<=' not supported between instances of '%s' "
-                                "and 'int'", type_name(vm, a[0]));
-        max = AS_INT(a[0]);
-        if (max <= 0)
-            return vm_raise_new(vm, vm->c.ValueError,
-                                "max_workers must be greater than 0");
-        if (max > 61)
-            return vm_raise_new(vm, vm->c.ValueError,
-                                "max_workers must be <= 61");
-    }
+    int64_t max = max_workers_arg(vm, a[0], 4 /* os.cpu_count() */, 61,
+                                  "max_workers must be <= 61");
+    if (max < 0)
+        return VAL_ERR;
     if (!IS_ERR(a[2]) && !IS_NONE(a[2]))
         return vm_raise_new(vm, vm->c.TypeError,
                             "ProcessPoolExecutor(initializer=...) is not "

@@ -575,6 +575,30 @@ static uint64_t mix(uint64_t h)
     return h;
 }
 
+/* hash() of an instance of a user class that defines __hash__ or __eq__:
+ * 0 and *out from its __hash__, -1 with TypeError when it is unhashable
+ * (__eq__ without __hash__, or __hash__ = None). */
+static int user_hash(VM *vm, Value v, Class *cls, int64_t *out)
+{
+    if (!(cls->slots & SLOT_HASH) ||
+        IS_NONE(class_lookup(cls, vm->n.__hash__))) {
+        vm_raise_new(vm, vm->c.TypeError, "unhashable type: '%s'",
+                     cls->name->data);
+        return -1;
+    }
+    Value r = call_dunder(vm, v, vm->n.__hash__, NULL, 0);
+    if (IS_ERR(r))
+        return -1;
+    if (!IS_INT(r) && !IS_BOOL(r)) {
+        vm_raise_new(vm, vm->c.TypeError,
+                     "__hash__ method should return an integer");
+        decref(r);
+        return -1;
+    }
+    *out = AS_INT(r);
+    return 0;
+}
+
 static int hash_impl(VM *vm, Value v, uint64_t *out)
 {
     switch (v.kind) {
@@ -635,31 +659,12 @@ static int hash_impl(VM *vm, Value v, uint64_t *out)
     default:
         break;
     }
-    if (is_user(cls)) {
-        if (cls->slots & SLOT_HASH) {
-            Value h = class_lookup(cls, vm->n.__hash__);
-            if (IS_NONE(h)) {
-                vm_raise_new(vm, vm->c.TypeError, "unhashable type: '%s'",
-                             cls->name->data);
-                return -1;
-            }
-            Value r = call_dunder(vm, v, vm->n.__hash__, NULL, 0);
-            if (IS_ERR(r))
-                return -1;
-            if (!IS_INT(r) && !IS_BOOL(r)) {
-                vm_raise_new(vm, vm->c.TypeError,
-                             "__hash__ method should return an integer");
-                decref(r);
-                return -1;
-            }
-            *out = mix((uint64_t)AS_INT(r));
-            return 0;
-        }
-        if (cls->slots & SLOT_EQ) {
-            vm_raise_new(vm, vm->c.TypeError, "unhashable type: '%s'",
-                         cls->name->data);
+    if (is_user(cls) && (cls->slots & (SLOT_HASH | SLOT_EQ))) {
+        int64_t h;
+        if (user_hash(vm, v, cls, &h) < 0)
             return -1;
-        }
+        *out = mix((uint64_t)h);
+        return 0;
     }
     *out = mix((uint64_t)(uintptr_t)o);
     return 0;
@@ -3279,22 +3284,10 @@ static int py_hash_impl(VM *vm, Value v, int64_t *out)
         break;
     }
     if (is_user(cls) && (cls->slots & (SLOT_HASH | SLOT_EQ))) {
-        if (!(cls->slots & SLOT_HASH) ||
-            IS_NONE(class_lookup(cls, vm->n.__hash__))) {
-            vm_raise_new(vm, vm->c.TypeError, "unhashable type: '%s'",
-                         cls->name->data);
+        int64_t h;
+        if (user_hash(vm, v, cls, &h) < 0)
             return -1;
-        }
-        Value r = call_dunder(vm, v, vm->n.__hash__, NULL, 0);
-        if (IS_ERR(r))
-            return -1;
-        if (!IS_INT(r) && !IS_BOOL(r)) {
-            vm_raise_new(vm, vm->c.TypeError,
-                         "__hash__ method should return an integer");
-            decref(r);
-            return -1;
-        }
-        *out = py_hash_int(AS_INT(r));
+        *out = py_hash_int(h);
         return 0;
     }
     return py_hash_identity(vm, o, out);

@@ -487,20 +487,33 @@ fail:
     return NULL;
 }
 
+/* The other side of an in-place operation on s, as a set to walk (see
+ * as_set); NULL with *rc 0 when it is s itself (s is then emptied, as
+ * both s -= s and s ^= s leave it), NULL with *rc -1 on error. */
+static Set *other_of_update(VM *vm, Set *s, Value other, Set **tmp, int *rc)
+{
+    *rc = 0;
+    *tmp = NULL;
+    if (IS_LAYOUT(other, SET) && (Set *)AS_OBJ(other) == s) {
+        set_clear_storage(vm, s);
+        return NULL;
+    }
+    Set *o = as_set(vm, other, tmp);
+    if (!o)
+        *rc = -1;
+    return o;
+}
+
 /* Removes other's keys from s (set_difference_update_internal). */
 static int difference_update(VM *vm, Set *s, Value other)
 {
-    if (IS_LAYOUT(other, SET) && (Set *)AS_OBJ(other) == s) {
-        set_clear_storage(vm, s);
-        return 0;
-    }
     Set *tmp;
-    Set *o = as_set(vm, other, &tmp);
+    int rc;
+    Set *o = other_of_update(vm, s, other, &tmp, &rc);
     if (!o)
-        return -1;
+        return rc;
     int64_t pos = 0;
     Value k;
-    int rc = 0;
     while (slot_next(o, &pos, &k))
         if (discard_entry(vm, s, k, o->table[pos - 1].hash) < 0) {
             rc = -1;
@@ -555,17 +568,13 @@ static Set *difference(VM *vm, Set *s, Value other)
 /* For each key of other: out if s has it, else in. */
 static int symmetric_update(VM *vm, Set *s, Value other)
 {
-    if (IS_LAYOUT(other, SET) && (Set *)AS_OBJ(other) == s) {
-        set_clear_storage(vm, s);
-        return 0;
-    }
     Set *tmp;
-    Set *o = as_set(vm, other, &tmp);
+    int rc;
+    Set *o = other_of_update(vm, s, other, &tmp, &rc);
     if (!o)
-        return -1;
+        return rc;
     int64_t pos = 0;
     Value k;
-    int rc = 0;
     while (slot_next(o, &pos, &k)) {
         int64_t h = o->table[pos - 1].hash;
         incref(k);
