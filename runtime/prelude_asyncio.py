@@ -942,48 +942,6 @@ class Barrier(_LoopBound):
 # --------------------------------------------------------------------------
 # Queues
 
-def _heappush(heap, item):
-    heap.append(item)
-    pos = len(heap) - 1
-    while pos > 0:
-        parent = (pos - 1) >> 1
-        if item < heap[parent]:
-            heap[pos] = heap[parent]
-            pos = parent
-            continue
-        break
-    heap[pos] = item
-
-
-def _heappop(heap):
-    last = heap.pop()
-    if not heap:
-        return last
-    top = heap[0]
-    # Move the smaller child up until a leaf, then sift `last` down from
-    # there toward the root (heapq's _siftup and _siftdown).
-    end = len(heap)
-    pos = 0
-    child = 1
-    while child < end:
-        right = child + 1
-        if right < end and not heap[child] < heap[right]:
-            child = right
-        heap[pos] = heap[child]
-        pos = child
-        child = 2 * pos + 1
-    heap[pos] = last
-    while pos > 0:
-        parent = (pos - 1) >> 1
-        if last < heap[parent]:
-            heap[pos] = heap[parent]
-            pos = parent
-            continue
-        break
-    heap[pos] = last
-    return top
-
-
 class Queue(_LoopBound):
     _get_role = 'queue'
     _get_label = 'Queue.get()'
@@ -1109,13 +1067,15 @@ class Queue(_LoopBound):
 
 class PriorityQueue(Queue):
     def _init(self, maxsize):
+        import heapq
+        self._heapq = heapq  # loaded with the first priority queue
         self._queue = []
 
     def _put(self, item):
-        _heappush(self._queue, item)
+        self._heapq.heappush(self._queue, item)
 
     def _get(self):
-        return _heappop(self._queue)
+        return self._heapq.heappop(self._queue)
 
 
 class LifoQueue(Queue):
