@@ -2484,7 +2484,8 @@ static void compile_with(Compiler *c, ast_node *n, int item)
 /* Modules a scenario may import, as error messages list them. */
 #define AVAILABLE_MODULES                                                    \
     "asyncio, time, random, sys, os, math, typing, concurrent.futures, "    \
-    "functools, collections, heapq, itertools, dataclasses, threading"
+    "functools, collections, heapq, itertools, dataclasses, threading, "   \
+    "contextlib"
 
 static bool module_supported(const char *name)
 {
@@ -2492,7 +2493,7 @@ static bool module_supported(const char *name)
         "asyncio", "time", "random", "sys", "concurrent",
         "concurrent.futures", "os", "math", "typing", "asyncio.exceptions",
         "asyncio.subprocess", "asyncio.streams", "__future__", "functools",
-        "collections", "heapq", "itertools", "dataclasses", "threading", NULL};
+        "collections", "heapq", "itertools", "dataclasses", "threading", "contextlib", NULL};
     for (int i = 0; ok[i]; i++)
         if (strcmp(ok[i], name) == 0)
             return true;

@@ -488,6 +488,258 @@ class Event:
     def wait(self, timeout=None):
         return self._flag
 
+# module contextlib
+# Context managers made from generators, and the small helpers asyncio
+# programs use.
+class _GeneratorContextManager:
+    def __init__(self, func, args, kwds):
+        self.gen = func(*args, **kwds)
+
+    def __enter__(self):
+        try:
+            return next(self.gen)
+        except StopIteration:
+            raise RuntimeError("generator didn't yield") from None
+
+    def __exit__(self, typ, value, traceback):
+        if typ is None:
+            try:
+                next(self.gen)
+            except StopIteration:
+                return False
+            raise RuntimeError("generator didn't stop")
+        if value is None:
+            value = typ()
+        try:
+            self.gen.throw(value)
+        except StopIteration as exc:
+            return exc is not value
+        except RuntimeError as exc:
+            if exc is value:
+                return False
+            if isinstance(value, StopIteration) and exc.__cause__ is value:
+                return False
+            raise
+        except BaseException as exc:
+            if exc is not value:
+                raise
+            return False
+        raise RuntimeError("generator didn't stop after throw()")
+
+
+class _AsyncGeneratorContextManager:
+    def __init__(self, func, args, kwds):
+        self.gen = func(*args, **kwds)
+
+    async def __aenter__(self):
+        try:
+            return await self.gen.__anext__()
+        except StopAsyncIteration:
+            raise RuntimeError("generator didn't yield") from None
+
+    async def __aexit__(self, typ, value, traceback):
+        if typ is None:
+            try:
+                await self.gen.__anext__()
+            except StopAsyncIteration:
+                return False
+            raise RuntimeError("generator didn't stop")
+        if value is None:
+            value = typ()
+        try:
+            await self.gen.athrow(value)
+        except StopAsyncIteration as exc:
+            return exc is not value
+        except RuntimeError as exc:
+            if exc is value:
+                return False
+            if (isinstance(value, (StopIteration, StopAsyncIteration))
+                    and exc.__cause__ is value):
+                return False
+            raise
+        except BaseException as exc:
+            if exc is not value:
+                raise
+            return False
+        raise RuntimeError("generator didn't stop after athrow()")
+
+
+def contextmanager(func):
+    def helper(*args, **kwds):
+        return _GeneratorContextManager(func, args, kwds)
+    helper.__name__ = func.__name__
+    helper.__qualname__ = func.__qualname__
+    helper.__doc__ = func.__doc__
+    helper.__wrapped__ = func
+    return helper
+
+
+def asynccontextmanager(func):
+    def helper(*args, **kwds):
+        return _AsyncGeneratorContextManager(func, args, kwds)
+    helper.__name__ = func.__name__
+    helper.__qualname__ = func.__qualname__
+    helper.__doc__ = func.__doc__
+    helper.__wrapped__ = func
+    return helper
+
+
+class suppress:
+    def __init__(self, *exceptions):
+        self._exceptions = exceptions
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, exctype, excinst, exctb):
+        return exctype is not None and issubclass(exctype, self._exceptions)
+
+
+class nullcontext:
+    def __init__(self, enter_result=None):
+        self.enter_result = enter_result
+
+    def __enter__(self):
+        return self.enter_result
+
+    def __exit__(self, *excinfo):
+        pass
+
+    async def __aenter__(self):
+        return self.enter_result
+
+    async def __aexit__(self, *excinfo):
+        pass
+
+
+class closing:
+    def __init__(self, thing):
+        self.thing = thing
+
+    def __enter__(self):
+        return self.thing
+
+    def __exit__(self, *exc_info):
+        self.thing.close()
+
+
+class aclosing:
+    def __init__(self, thing):
+        self.thing = thing
+
+    async def __aenter__(self):
+        return self.thing
+
+    async def __aexit__(self, *exc_info):
+        await self.thing.aclose()
+
+
+class AsyncExitStack:
+    """Enters async and plain context managers, and leaves them in the
+    reverse order when the stack closes (the common uses of it)."""
+
+    def __init__(self):
+        self._exits = []
+
+    async def enter_async_context(self, cm):
+        result = await cm.__aenter__()
+        self._exits.append((True, cm))
+        return result
+
+    def enter_context(self, cm):
+        result = cm.__enter__()
+        self._exits.append((False, cm))
+        return result
+
+    def push_async_callback(self, callback, *args, **kwds):
+        self._exits.append((None, (callback, args, kwds)))
+        return callback
+
+    async def aclose(self):
+        await self.__aexit__(None, None, None)
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, typ, value, tb):
+        suppressed = False
+        pending = value
+        while self._exits:
+            is_async, cm = self._exits.pop()
+            try:
+                if is_async is None:
+                    callback, args, kwds = cm
+                    await callback(*args, **kwds)
+                    handled = False
+                elif is_async:
+                    handled = await cm.__aexit__(
+                        type(pending) if pending is not None else None,
+                        pending, None)
+                else:
+                    handled = cm.__exit__(
+                        type(pending) if pending is not None else None,
+                        pending, None)
+            except BaseException as exc:
+                pending = exc
+                suppressed = False
+                continue
+            if handled and pending is not None:
+                pending = None
+                suppressed = True
+        if pending is not None and pending is not value:
+            raise pending
+        return suppressed or (value is not None and pending is None)
+
+
+class ExitStack:
+    def __init__(self):
+        self._exits = []
+
+    def enter_context(self, cm):
+        result = cm.__enter__()
+        self._exits.append(cm)
+        return result
+
+    def callback(self, callback, *args, **kwds):
+        self._exits.append(_Callback(callback, args, kwds))
+        return callback
+
+    def close(self):
+        self.__exit__(None, None, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, typ, value, tb):
+        suppressed = False
+        pending = value
+        while self._exits:
+            cm = self._exits.pop()
+            try:
+                handled = cm.__exit__(
+                    type(pending) if pending is not None else None,
+                    pending, None)
+            except BaseException as exc:
+                pending = exc
+                suppressed = False
+                continue
+            if handled and pending is not None:
+                pending = None
+                suppressed = True
+        if pending is not None and pending is not value:
+            raise pending
+        return suppressed or (value is not None and pending is None)
+
+
+class _Callback:
+    def __init__(self, callback, args, kwds):
+        self._call = (callback, args, kwds)
+
+    def __exit__(self, *exc):
+        callback, args, kwds = self._call
+        callback(*args, **kwds)
+        return False
+
 # module typing
 TYPE_CHECKING = False
 

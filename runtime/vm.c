@@ -945,6 +945,85 @@ List *vm_take_agens(VM *vm)
     return l;
 }
 
+/* agen.athrow(exc): exc thrown in at its yield; what the generator yields
+ * next is the awaitable's value, its end is StopAsyncIteration. a: the
+ * generator; b: True once the exception is in; c: the exception. */
+static rt_coro_status athrow_step(VM *vm, NCoro *nc, rt_resume how,
+                                  Value in, Value *out, rt_yield *y)
+{
+    Coro *ag = (Coro *)AS_OBJ(nc->a);
+    VMThread *t = vm_thread(vm);
+    rt_coro_status st;
+    if (IS_NONE(nc->b)) {
+        if (ag->state == CORO_RUNNING) {
+            *out = exc_new_msg(vm, vm->c.RuntimeError,
+                               "athrow(): asynchronous generator is already "
+                               "running");
+            return RT_CORO_RAISE;
+        }
+        nc->b = VAL_TRUE;
+        if (ag->state != CORO_SUSPENDED) {
+            /* Not started, or finished: the exception comes straight out. */
+            ag->state = CORO_DONE;
+            incref(nc->c);
+            *out = nc->c;
+            return RT_CORO_RAISE;
+        }
+        st = vm_coro_resume(vm, nc->a, RT_RESUME_THROW,
+                            how == RT_RESUME_THROW ? in : nc->c, out, y);
+    } else {
+        st = vm_coro_resume(vm, nc->a, how, in, out, y);
+    }
+    if (st == RT_CORO_YIELD) {
+        if (IS_NONE(t->yielded) || y->future)
+            return st; /* awaiting inside the generator */
+        *out = t->yielded;
+        t->yielded = VAL_NONE;
+        return RT_CORO_RETURN;
+    }
+    if (st == RT_CORO_RETURN) {
+        decref(*out);
+        *out = exc_new(vm, vm->c.StopAsyncIteration, NULL);
+        if (IS_ERR(*out))
+            *out = vm_take_exc(vm);
+        return RT_CORO_RAISE;
+    }
+    return st;
+}
+
+static Value m_agen_athrow(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    Value a[2];
+    if (args_parse(vm, "athrow", args, nargs, kw, "self,typ|val,tb", a) < 0)
+        return VAL_ERR;
+    Value exc = a[1];
+    if (nargs >= 3 && !IS_NONE(args[2]))
+        exc = args[2];
+    if (IS_LAYOUT(exc, CLASS) &&
+        class_is_subclass((Class *)AS_OBJ(exc), vm->c.BaseException)) {
+        exc = vm_call(vm, exc, NULL, 0, NULL);
+        if (IS_ERR(exc))
+            return VAL_ERR;
+    } else if (!is_instance(vm, exc, vm->c.BaseException)) {
+        return vm_raise_new(vm, vm->c.TypeError,
+                            "exceptions must be classes or instances deriving "
+                            "from BaseException, not %s", type_name(vm, exc));
+    } else {
+        incref(exc);
+    }
+    static const NCoroKind kind = {"athrow", athrow_step};
+    NCoro *nc = ncoro_new(vm, &kind);
+    if (!nc) {
+        decref(exc);
+        return VAL_ERR;
+    }
+    nc->a = args[0];
+    incref(args[0]);
+    nc->b = VAL_NONE;
+    nc->c = exc;
+    return val_obj(nc);
+}
+
 /* agen.aclose(): GeneratorExit thrown in at its yield; the generator runs
  * to its end, awaiting what its finally blocks await. a: the generator;
  * b: True once the exception is in. */
@@ -1021,6 +1100,7 @@ static Value m_agen_aclose(VM *vm, Value *args, int nargs, Tuple *kw)
 void vm_install_coro_methods(VM *vm)
 {
     class_add_method(vm, vm->c.async_generator, "aclose", m_agen_aclose);
+    class_add_method(vm, vm->c.async_generator, "athrow", m_agen_athrow);
     class_add_method(vm, vm->c.async_generator, "__aiter__", m_agen_aiter);
     class_add_method(vm, vm->c.async_generator, "__anext__", m_agen_anext);
     class_add_method(vm, vm->c.coroutine, "send", m_coro_send);
