@@ -1457,6 +1457,54 @@ static Value m_format(VM *vm, Value *args, int nargs, Tuple *kw)
     RET_STR(sb_finish(vm, &b));
 }
 
+/* str.format_map(mapping): format() with the mapping's str keys as the
+ * keyword arguments. */
+static Value m_format_map(VM *vm, Value *args, int nargs, Tuple *kw)
+{
+    Value a[2];
+    if (args_parse(vm, "format_map", args, nargs, kw, "self,mapping", a) < 0)
+        return VAL_ERR;
+    Dict *d = dict_new(vm);
+    if (!d)
+        return VAL_ERR;
+    if (dict_update_from(vm, d, a[1]) < 0) {
+        obj_decref(d);
+        return VAL_ERR;
+    }
+    int64_t n = 0, pos = 0;
+    Value k, v;
+    while (dict_next(d, &pos, &k, &v))
+        n += IS_STR(k);
+    Value *argv = rt_malloc((size_t)(n + 1) * sizeof(Value));
+    Tuple *names = tuple_new(vm, n);
+    Value r = VAL_ERR;
+    if (argv && names) {
+        argv[0] = a[0];
+        int64_t i = 0;
+        pos = 0;
+        while (dict_next(d, &pos, &k, &v)) {
+            if (!IS_STR(k))
+                continue;
+            Str *name = str_intern(vm, str_new(vm, AS_STR(k)->data,
+                                               (size_t)AS_STR(k)->len));
+            if (!name)
+                break;
+            names->items[i] = val_obj(name);
+            argv[1 + i] = v;
+            i++;
+        }
+        if (i == n)
+            r = m_format(vm, argv, (int)n + 1, names);
+    } else {
+        vm_raise_nomem(vm);
+    }
+    rt_free(argv);
+    if (names)
+        obj_decref(names);
+    obj_decref(d);
+    return r;
+}
+
 static Value m_expandtabs(VM *vm, Value *args, int nargs, Tuple *kw)
 {
     Value a[2];
@@ -1512,6 +1560,7 @@ void str_init_methods(VM *vm)
         {"partition", m_partition}, {"rpartition", m_rpartition},
         {"removeprefix", m_removeprefix}, {"removesuffix", m_removesuffix},
         {"encode", m_encode}, {"format", m_format},
+        {"format_map", m_format_map},
         {"expandtabs", m_expandtabs}, {"casefold", m_lower2},
     };
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
