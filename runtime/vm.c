@@ -993,12 +993,12 @@ static rt_coro_status athrow_step(VM *vm, NCoro *nc, rt_resume how,
 
 static Value m_agen_athrow(VM *vm, Value *args, int nargs, Tuple *kw)
 {
-    Value a[2];
+    Value a[4];
     if (args_parse(vm, "athrow", args, nargs, kw, "self,typ|val,tb", a) < 0)
         return VAL_ERR;
     Value exc = a[1];
-    if (nargs >= 3 && !IS_NONE(args[2]))
-        exc = args[2];
+    if (!IS_ERR(a[2]) && !IS_NONE(a[2]))
+        exc = a[2];
     if (IS_LAYOUT(exc, CLASS) &&
         class_is_subclass((Class *)AS_OBJ(exc), vm->c.BaseException)) {
         exc = vm_call(vm, exc, NULL, 0, NULL);
