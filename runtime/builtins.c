@@ -2121,16 +2121,16 @@ static int stdlib_extend(VM *vm, Value mod, const char *section)
 Value vm_import(VM *vm, Str *name)
 {
     Value m = dict_get_str(vm->modules, name);
-    if (!IS_ERR(m) && !vm->math_extended && str_eq_cstr(name, "math")) {
-        vm->math_extended = true;
-        if (stdlib_extend(vm, m, "math") < 0)
-            return VAL_ERR;
-    }
-    if (!IS_ERR(m) && !vm->random_extended && str_eq_cstr(name, "random")) {
-        vm->random_extended = true;
-        if (stdlib_extend(vm, m, "random") < 0)
-            return VAL_ERR;
-    }
+    /* Modules made in C whose Python half (a prelude_stdlib.py section of
+     * the same name) runs on their first import. */
+    static const char *const halves[] = {"math", "random", "os", "sys"};
+    for (unsigned i = 0; !IS_ERR(m) && i < sizeof halves / sizeof *halves;
+         i++)
+        if (!(vm->extended & (1u << i)) && str_eq_cstr(name, halves[i])) {
+            vm->extended |= 1u << i;
+            if (stdlib_extend(vm, m, halves[i]) < 0)
+                return VAL_ERR;
+        }
     if (IS_ERR(m)) {
         Value s = stdlib_import(vm, name);
         if (vm_has_exc(vm))

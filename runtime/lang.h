@@ -707,8 +707,7 @@ struct VM {
     Dict *builtins;
     Dict *modules;          /* name -> Module */
     Dict *debug_origins;    /* debug mode: object address -> "file:line" */
-    bool math_extended;   /* math's Python half has run (vm_import) */
-    bool random_extended; /* and random's */
+    unsigned extended;    /* the C modules whose Python half has run */
     Class *c_process_pool;      /* concurrent.futures.ProcessPoolExecutor */
     int process_executor_counter;
     /* Async generators started and alive (borrowed: a generator leaves

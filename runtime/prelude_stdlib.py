@@ -740,6 +740,80 @@ class _Callback:
         callback(*args, **kwds)
         return False
 
+# module os
+# The rest of os, in Python. The environment is empty: a scenario prints
+# the same on every machine.
+environ = {}
+sep = '/'
+linesep = '\n'
+name = 'posix'
+curdir = '.'
+
+
+def getenv(key, default=None):
+    return environ.get(key, default)
+
+
+class _Path:
+    """os.path for names (no file system in scenarios)."""
+
+    sep = '/'
+
+    def join(self, a, *parts):
+        path = a
+        for part in parts:
+            if part.startswith('/'):
+                path = part
+            elif not path or path.endswith('/'):
+                path += part
+            else:
+                path += '/' + part
+        return path
+
+    def split(self, p):
+        i = p.rfind('/') + 1
+        head, tail = p[:i], p[i:]
+        if head and head != '/' * len(head):
+            head = head.rstrip('/')
+        return head, tail
+
+    def basename(self, p):
+        return self.split(p)[1]
+
+    def dirname(self, p):
+        return self.split(p)[0]
+
+    def splitext(self, p):
+        base = self.basename(p)
+        dot = base.rfind('.')
+        if dot <= 0 or base[:dot] == '.' * dot:
+            return p, ''
+        cut = len(p) - len(base) + dot
+        return p[:cut], p[cut:]
+
+    def isabs(self, p):
+        return p.startswith('/')
+
+
+path = _Path()
+
+# module sys
+_recursion_limit = 1000
+
+
+def getrecursionlimit():
+    return _recursion_limit
+
+
+def setrecursionlimit(limit):
+    # Kept for getrecursionlimit(); loopscope's own limit stays 1,000.
+    global _recursion_limit
+    if not isinstance(limit, int):
+        raise TypeError("'float' object cannot be interpreted as an integer")
+    if limit < 1:
+        raise ValueError('recursion limit must be greater or equal than 1')
+    _recursion_limit = limit
+
 # module typing
 TYPE_CHECKING = False
 
