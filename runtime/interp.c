@@ -513,6 +513,28 @@ static void set_argv(VM *vm, const char *path)
     obj_decref(argv);
 }
 
+/* At the end of a run the objects only __main__ holds are released, in
+ * the order of its names, running their __del__ (what CPython shows when
+ * the module's dict goes). Only the instances and coroutines are let go,
+ * the classes and functions stay for their __del__ to use; and only when
+ * some class defines __del__. */
+static void clear_main(VM *vm, Module *m)
+{
+    vm->finalizing = true;
+    int64_t pos = 0;
+    Value k, v;
+    while (dict_next(m->dict, &pos, &k, &v)) {
+        if (!IS_STR(k) || !(IS_LAYOUT(v, OBJECT) || IS_LAYOUT(v, CORO)))
+            continue;
+        incref(k);
+        dict_set(vm, m->dict, k, VAL_NONE);
+        decref(k);
+        if (vm_has_exc(vm))
+            decref(vm_take_exc(vm));
+    }
+    vm->finalizing = false;
+}
+
 int rt_scenario_run(const rt_scenario_options *opt)
 {
     FILE *out = opt->out ? opt->out : stdout;
@@ -608,6 +630,8 @@ int rt_scenario_run(const rt_scenario_options *opt)
     /* Executors still running jobs are waited for, as Python's exit does,
      * then the run ends. */
     aio_at_exit(vm);
+    if (vm->has_del && status != 3 && !vm->aborting)
+        clear_main(vm, m);
     if (status == 0 && vm->exit_status)
         status = vm->exit_status;
     if (vm->tracing) {

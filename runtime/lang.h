@@ -708,6 +708,8 @@ struct VM {
     Dict *modules;          /* name -> Module */
     Dict *debug_origins;    /* debug mode: object address -> "file:line" */
     unsigned extended;    /* the C modules whose Python half has run */
+    bool has_del;         /* a class defines __del__ (finalize at exit) */
+    bool finalizing;      /* clearing __main__ at exit (interp.c) */
     Class *c_process_pool;      /* concurrent.futures.ProcessPoolExecutor */
     int process_executor_counter;
     /* Async generators started and alive (borrowed: a generator leaves

@@ -270,11 +270,50 @@ static void destroy_dict_ptr(Dict *d)
 /* Releases what an object holds (not its own memory). Finalisers that may
  * run scenario code (CPython's __del__ equivalents) resurrect the object
  * for their duration; they return false when the object survived. */
+/* Runs o.__del__() as CPython does when the last reference goes: what it
+ * raises is reported ("Exception ignored in: ...") and dropped. */
+static void run_del(VM *vm, Obj *o, Class *cls)
+{
+    VMThread *t = vm_thread(vm);
+    Value saved = t->exc;
+    bool fresh = t->exc_fresh;
+    t->exc = VAL_NONE;
+    Value fn = class_lookup(cls, vm->n.__del__);
+    Value self = val_obj(o);
+    Value r = IS_ERR(fn) ? VAL_NONE : vm_call(vm, fn, &self, 1, NULL);
+    if (IS_ERR(r)) {
+        Value exc = vm_take_exc(vm);
+        if (vm->err) {
+            Str *f = val_repr(vm, fn);
+            if (vm->out)
+                fflush(vm->out);
+            fprintf(vm->err, "Exception ignored in: %s\n", f ? f->data : "?");
+            obj_decref(f);
+            if (vm_has_exc(vm))
+                decref(vm_take_exc(vm));
+            exc_print(vm, exc, vm->err);
+        }
+        decref(exc);
+    } else {
+        decref(r);
+    }
+    t->exc = saved;
+    t->exc_fresh = fresh;
+}
+
 static bool destroy_contents(VM *vm, Obj *o)
 {
     Class *cls = class_of_obj(o);
     switch (cls->layout) {
     case LAYOUT_OBJECT:
+        if ((cls->slots & SLOT_DEL) && !cls->builtin && !vm->in_teardown &&
+            !(o->flags & OF_FINALIZED)) {
+            o->flags |= OF_FINALIZED;
+            o->refs++;
+            run_del(vm, o, cls);
+            if (--o->refs > 0)
+                return false; /* __del__ kept it alive */
+        }
         destroy_dict_ptr(((Instance *)o)->dict);
         break;
     case LAYOUT_STR:
@@ -603,6 +642,8 @@ void class_update_slots(VM *vm, Class *c)
         }
     c->slots = slots;
     c->version++;
+    if (slots & SLOT_DEL)
+        vm->has_del = true;
 }
 
 void obj_install_destroy(Class *c) { c->rtt.destroy = obj_destroy; }

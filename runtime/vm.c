@@ -468,7 +468,7 @@ static Value coro_create(VM *vm, Function *fn, Value *args, int nargs,
 
 void coro_warn_never_awaited(VM *vm, const char *name, int line)
 {
-    if (vm->in_teardown) {
+    if (vm->in_teardown || vm->finalizing) {
         if (vm->err) {
             fflush(vm->out);
             fprintf(vm->err,
