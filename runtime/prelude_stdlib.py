@@ -662,8 +662,7 @@ class AsyncExitStack:
         return self
 
     async def __aexit__(self, typ, value, tb):
-        suppressed = False
-        pending = value
+        unwind = _Unwinding(value)
         while self._exits:
             is_async, cm = self._exits.pop()
             try:
@@ -672,23 +671,14 @@ class AsyncExitStack:
                     await callback(*args, **kwds)
                     handled = False
                 elif is_async:
-                    handled = await cm.__aexit__(
-                        type(pending) if pending is not None else None,
-                        pending, None)
+                    handled = await cm.__aexit__(*unwind.args())
                 else:
-                    handled = cm.__exit__(
-                        type(pending) if pending is not None else None,
-                        pending, None)
+                    handled = cm.__exit__(*unwind.args())
             except BaseException as exc:
-                pending = exc
-                suppressed = False
+                unwind.raised(exc)
                 continue
-            if handled and pending is not None:
-                pending = None
-                suppressed = True
-        if pending is not None and pending is not value:
-            raise pending
-        return suppressed or (value is not None and pending is None)
+            unwind.returned(handled)
+        return unwind.result()
 
 
 class ExitStack:
@@ -711,24 +701,45 @@ class ExitStack:
         return self
 
     def __exit__(self, typ, value, tb):
-        suppressed = False
-        pending = value
+        unwind = _Unwinding(value)
         while self._exits:
             cm = self._exits.pop()
             try:
-                handled = cm.__exit__(
-                    type(pending) if pending is not None else None,
-                    pending, None)
+                handled = cm.__exit__(*unwind.args())
             except BaseException as exc:
-                pending = exc
-                suppressed = False
+                unwind.raised(exc)
                 continue
-            if handled and pending is not None:
-                pending = None
-                suppressed = True
-        if pending is not None and pending is not value:
-            raise pending
-        return suppressed or (value is not None and pending is None)
+            unwind.returned(handled)
+        return unwind.result()
+
+
+class _Unwinding:
+    """An exit stack's exception as its exits handle, replace or swallow it,
+    from the last entered to the first."""
+
+    def __init__(self, value):
+        self.value = value
+        self.pending = value
+        self.suppressed = False
+
+    def args(self):
+        p = self.pending
+        return (type(p) if p is not None else None, p, None)
+
+    def raised(self, exc):
+        self.pending = exc
+        self.suppressed = False
+
+    def returned(self, handled):
+        if handled and self.pending is not None:
+            self.pending = None
+            self.suppressed = True
+
+    def result(self):
+        if self.pending is not None and self.pending is not self.value:
+            raise self.pending
+        return self.suppressed or (self.value is not None
+                                   and self.pending is None)
 
 
 class _Callback:

@@ -484,25 +484,19 @@ void coro_warn_never_awaited(VM *vm, const char *name, int line)
 
 bool coro_destroy(VM *vm, Coro *c)
 {
-    if (c->kind == CORO_KIND_ASYNC_GEN) {
+    if (c->kind == CORO_KIND_ASYNC_GEN)
         agen_forget(vm, c);
-        if (c->state == CORO_SUSPENDED && !vm->in_teardown &&
-            !(c->hdr.flags & OF_FINALIZED)) {
-            /* asyncio's finalizer hook: a task closes it soon. */
-            c->hdr.flags |= OF_FINALIZED;
-            c->hdr.refs++;
-            agen_finalize(vm, c);
-            if (--c->hdr.refs > 0)
-                return false;
-        }
-    }
-    if (c->kind == CORO_KIND_GENERATOR && c->state == CORO_SUSPENDED &&
+    if (c->kind != CORO_KIND_COROUTINE && c->state == CORO_SUSPENDED &&
         !vm->in_teardown && !(c->hdr.flags & OF_FINALIZED)) {
-        /* A generator dropped part-way: close it, so that its finally
-         * blocks run now, as in CPython. */
+        /* A generator dropped part-way is closed now, so that its finally
+         * blocks run, as in CPython; an async one by a task, as asyncio's
+         * finalizer hook arranges. Either may keep it alive. */
         c->hdr.flags |= OF_FINALIZED;
         c->hdr.refs++;
-        gen_close_quietly(vm, c);
+        if (c->kind == CORO_KIND_ASYNC_GEN)
+            agen_finalize(vm, c);
+        else
+            gen_close_quietly(vm, c);
         if (--c->hdr.refs > 0)
             return false;
     }

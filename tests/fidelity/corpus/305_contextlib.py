@@ -1,4 +1,4 @@
-# contextlib: asynccontextmanager (setup and teardown that await, an exception seen by the generator, one swallowed), contextmanager, suppress, AsyncExitStack, ExitStack, nullcontext and closing.
+# contextlib: asynccontextmanager (setup and teardown that await, an exception seen by the generator, one swallowed), contextmanager, suppress, AsyncExitStack and ExitStack (an exit that swallows, one that lets through), nullcontext and closing.
 import asyncio
 from contextlib import asynccontextmanager, contextmanager, suppress, AsyncExitStack, ExitStack, nullcontext, closing
 
@@ -65,4 +65,38 @@ async def use(i):
         await asyncio.sleep(0.05 * i)
         print("gathered", c)
 
+asyncio.run(main())
+from contextlib import ExitStack, AsyncExitStack, suppress, contextmanager
+import asyncio
+
+@contextmanager
+def cm(name, swallow=False):
+    print("enter", name)
+    try:
+        yield name
+    except Exception as e:
+        print(name, "saw", repr(e))
+        if not swallow:
+            raise
+    finally:
+        print("exit", name)
+
+with ExitStack() as st:
+    st.enter_context(cm("a"))
+    st.enter_context(cm("b", swallow=True))
+    raise ValueError("v")
+print("swallowed by b")
+try:
+    with ExitStack() as st:
+        st.enter_context(cm("c"))
+        raise KeyError("k")
+except KeyError as e:
+    print("propagated", e)
+
+async def main():
+    async with AsyncExitStack() as st:
+        st.enter_context(cm("d", swallow=True))
+        st.push_async_callback(asyncio.sleep, 0)
+        raise RuntimeError("r")
+    print("async swallowed")
 asyncio.run(main())
