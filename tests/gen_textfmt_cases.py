@@ -14,9 +14,10 @@ ints, the expected outcome is our documented OverflowError, and a
 negative base raised to a fractional power (a complex in Python) is our
 documented ValueError.
 
-Run from the repository root and commit the output:
+The build runs it (tests/CMakeLists.txt) and writes the table into its
+own tree; by hand:
 
-    python3 tests/gen_textfmt_cases.py > tests/textfmt_cases.h
+    python3 tests/gen_textfmt_cases.py > textfmt_cases.h
 """
 import math
 import random

@@ -31,18 +31,24 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static char *trace_path(const char *name)
-{
-    static char buf[4096];
-    snprintf(buf, sizeof buf, "%s/tests/traces/%s.jsonl", LOOPSCOPE_SOURCE_DIR, name);
-    return buf;
-}
-
 /* The directory where the build puts generated traces and exports. */
 static const char *out_dir(void)
 {
     const char *d = getenv("LOOPSCOPE_TRACE_OUT");
     return d && *d ? d : ".";
+}
+
+/* A hand-made trace: the small ones are in tests/traces/, the large one
+ * (many_tasks) is generated into the build tree. */
+static char *trace_path(const char *name)
+{
+    static char buf[4096];
+    if (strcmp(name, "many_tasks") == 0)
+        snprintf(buf, sizeof buf, "%s/%s.jsonl", out_dir(), name);
+    else
+        snprintf(buf, sizeof buf, "%s/tests/traces/%s.jsonl",
+                 LOOPSCOPE_SOURCE_DIR, name);
+    return buf;
 }
 
 static char *slurp(const char *path, size_t *len)

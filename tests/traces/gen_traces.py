@@ -16,10 +16,11 @@ documented order, only the keys a kind uses, floats as Python prints
 them), which is also how the C writer must print them: tests/test_trace.c
 reads every file and writes it back byte for byte.
 
-Usage: gen_traces.py [--out DIR] [--big-only]
-  writes hello, two_tasks, executor, exception, cancel, deadlock and
-  many_tasks (.jsonl) into DIR (default: this directory), and big.jsonl (a
-  100,000+ event run) when --big or --big-only is given.
+Usage: gen_traces.py [--out DIR] [--large | --large-only]
+  writes hello, two_tasks, executor, exception, cancel and deadlock (.jsonl)
+  into DIR (default: this directory), the small traces kept in the
+  repository; with --large also many_tasks (1,000 tasks) and big (a
+  100,000+ event run), which the build generates into its own tree.
 """
 import hashlib
 import heapq
@@ -878,17 +879,17 @@ Task.perform = _perform
 
 def main(argv):
     out = os.path.dirname(os.path.abspath(__file__))
-    want_big = "--big" in argv or "--big-only" in argv
+    want_large = "--large" in argv or "--large-only" in argv
     if "--out" in argv:
         out = argv[argv.index("--out") + 1]
     os.makedirs(out, exist_ok=True)
-    if "--big-only" not in argv:
+    if "--large-only" not in argv:
         for name, fn in [("hello", hello), ("two_tasks", two_tasks),
                          ("executor", executor), ("exception", exception),
-                         ("cancel", cancel), ("deadlock", deadlock),
-                         ("many_tasks", many_tasks)]:
+                         ("cancel", cancel), ("deadlock", deadlock)]:
             fn().write(os.path.join(out, name + ".jsonl"))
-    if want_big:
+    if want_large:
+        many_tasks().write(os.path.join(out, "many_tasks.jsonl"))
         w = big()
         assert w.seq >= 100000, w.seq
         w.write(os.path.join(out, "big.jsonl"))
