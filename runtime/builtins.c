@@ -1476,17 +1476,15 @@ static Value th_current(VM *vm, Value *args, int nargs, Tuple *kw)
     VMThread *t = vm_thread(vm);
     char name[160];
     int64_t ident = 1;
-    const char *prefix = t->job ? rt_job_executor_name(t->job) : "";
-    if (t->job && t->worker >= 0 &&
-        strncmp(prefix, "ProcessPoolExecutor", 19) == 0) {
+    if (t->job && t->worker >= 0) {
+        ident = (int64_t)(rt_job_executor_id(t->job) * 1000 + 2 +
+                          (uint64_t)t->worker);
         /* A process pool's job is on its own process's main thread. */
-        snprintf(name, sizeof name, "MainThread");
-        ident = (int64_t)(rt_job_executor_id(t->job) * 1000 + 2 +
-                          (uint64_t)t->worker);
-    } else if (t->job && t->worker >= 0) {
-        snprintf(name, sizeof name, "%s_%d", prefix, t->worker);
-        ident = (int64_t)(rt_job_executor_id(t->job) * 1000 + 2 +
-                          (uint64_t)t->worker);
+        if (t->in_process)
+            snprintf(name, sizeof name, "MainThread");
+        else
+            snprintf(name, sizeof name, "%s_%d",
+                     rt_job_executor_name(t->job), t->worker);
     } else {
         snprintf(name, sizeof name, "MainThread");
     }
@@ -1523,27 +1521,7 @@ static Value b_chr(VM *vm, Value *args, int nargs, Tuple *kw)
         return vm_raise_new(vm, vm->c.ValueError,
                             "chr() arg not in range(0x110000)");
     char buf[4];
-    int n;
-    if (c < 0x80) {
-        buf[0] = (char)c;
-        n = 1;
-    } else if (c < 0x800) {
-        buf[0] = (char)(0xC0 | (c >> 6));
-        buf[1] = (char)(0x80 | (c & 0x3F));
-        n = 2;
-    } else if (c < 0x10000) {
-        buf[0] = (char)(0xE0 | (c >> 12));
-        buf[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-        buf[2] = (char)(0x80 | (c & 0x3F));
-        n = 3;
-    } else {
-        buf[0] = (char)(0xF0 | (c >> 18));
-        buf[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-        buf[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-        buf[3] = (char)(0x80 | (c & 0x3F));
-        n = 4;
-    }
-    Str *s = str_new(vm, buf, (size_t)n);
+    Str *s = str_new(vm, buf, rt_utf8_encode((uint32_t)c, buf));
     return s ? val_obj(s) : VAL_ERR;
 }
 

@@ -594,6 +594,7 @@ struct VMThread {
     int depth;           /* frames + nested C calls, for RecursionError */
     rt_job *job;         /* the executor job when on a worker */
     int worker;          /* worker index, -1 on the loop thread */
+    bool in_process;     /* a ProcessPoolExecutor's job (its own process) */
 };
 
 /* Interned names used by the interpreter itself. */

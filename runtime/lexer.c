@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "rt.h"
+#include "textfmt.h"
 
 /* CPython's limits: MAXLEVEL nested brackets and MAXINDENT indentation
  * levels. Both also bound the parser's recursion. */
@@ -1095,26 +1096,7 @@ void lx_buf_free(lx_buf *b)
 static bool put_utf8(lx_buf *b, uint32_t cp)
 {
     char s[4];
-    size_t n;
-    if (cp < 0x80) {
-        s[0] = (char)cp, n = 1;
-    } else if (cp < 0x800) {
-        s[0] = (char)(0xC0 | (cp >> 6));
-        s[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        s[0] = (char)(0xE0 | (cp >> 12));
-        s[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        s[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        s[0] = (char)(0xF0 | (cp >> 18));
-        s[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        s[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        s[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    return lx_buf_put(b, s, n);
+    return lx_buf_put(b, s, rt_utf8_encode(cp, s));
 }
 
 lx_decode_status lx_decode(const char *text, size_t start, size_t end,

@@ -1879,6 +1879,9 @@ static void job_run(rt_job *job, void *data)
     if (j->cf)
         j->cf->state = CF_RUNNING;
     VMThread *t = vmthread_new(vm, job, rt_job_worker(job));
+    if (t && vm->c_process_pool)
+        t->in_process = class_is_subclass(class_of_obj(&j->ex->hdr),
+                                          vm->c_process_pool);
     if (t && vm->njobs < (int)(sizeof vm->jobs / sizeof vm->jobs[0])) {
         vm->jobs[vm->njobs].job = job;
         vm->jobs[vm->njobs].thread = t;

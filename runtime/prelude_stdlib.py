@@ -166,6 +166,8 @@ def isqrt(n):
 # module random
 # CPython's algorithms over the Mersenne Twister in C (random(),
 # getrandbits(), _seed()), so that a seeded run prints python3's numbers.
+import math as _math
+
 _gauss_next = None
 
 
@@ -294,8 +296,7 @@ def _ceil(x):
 
 
 def _log(x, base):
-    import math
-    return math.log(x) / math.log(base)
+    return _math.log(x) / _math.log(base)
 
 
 def choices(population, weights=None, *, cum_weights=None, k=1):
@@ -340,33 +341,30 @@ def triangular(low=0.0, high=1.0, mode=None):
 
 def gauss(mu=0.0, sigma=1.0):
     global _gauss_next
-    import math
     z = _gauss_next
     _gauss_next = None
     if z is None:
-        x2pi = random() * 2.0 * math.pi
-        g2rad = math.sqrt(-2.0 * math.log(1.0 - random()))
-        z = math.cos(x2pi) * g2rad
-        _gauss_next = math.sin(x2pi) * g2rad
+        x2pi = random() * 2.0 * _math.pi
+        g2rad = _math.sqrt(-2.0 * _math.log(1.0 - random()))
+        z = _math.cos(x2pi) * g2rad
+        _gauss_next = _math.sin(x2pi) * g2rad
     return mu + z * sigma
 
 
 def normalvariate(mu=0.0, sigma=1.0):
-    import math
-    magic = 4 * math.exp(-0.5) / math.sqrt(2.0)
+    magic = 4 * _math.exp(-0.5) / _math.sqrt(2.0)
     while True:
         u1 = random()
         u2 = 1.0 - random()
         z = magic * (u1 - 0.5) / u2
         zz = z * z / 4.0
-        if zz <= -math.log(u2):
+        if zz <= -_math.log(u2):
             break
     return mu + z * sigma
 
 
 def expovariate(lambd):
-    import math
-    return -math.log(1.0 - random()) / lambd
+    return -_math.log(1.0 - random()) / lambd
 
 # module threading
 # What asyncio programs ask of threading: the current thread's name (the

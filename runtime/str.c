@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lang.h"
+#include "textfmt.h"
 
 /* ------------------------------------------------------------------------ */
 /* SBuf                                                                     */
@@ -455,27 +456,7 @@ static uint32_t utf8_decode(const unsigned char *p, const unsigned char *end,
 static void sb_add_cp(SBuf *b, uint32_t c)
 {
     char buf[4];
-    int n;
-    if (c < 0x80) {
-        buf[0] = (char)c;
-        n = 1;
-    } else if (c < 0x800) {
-        buf[0] = (char)(0xC0 | (c >> 6));
-        buf[1] = (char)(0x80 | (c & 0x3F));
-        n = 2;
-    } else if (c < 0x10000) {
-        buf[0] = (char)(0xE0 | (c >> 12));
-        buf[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-        buf[2] = (char)(0x80 | (c & 0x3F));
-        n = 3;
-    } else {
-        buf[0] = (char)(0xF0 | (c >> 18));
-        buf[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-        buf[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-        buf[3] = (char)(0x80 | (c & 0x3F));
-        n = 4;
-    }
-    sb_add(b, buf, (size_t)n);
+    sb_add(b, buf, rt_utf8_encode(c, buf));
 }
 
 enum { MAP_UPPER, MAP_LOWER, MAP_SWAP, MAP_TITLE, MAP_CAPITALIZE };

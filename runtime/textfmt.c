@@ -254,8 +254,7 @@ bad:
     return 0xDC00 + c;
 }
 
-/* Encodes cp (at most U+10FFFF) into out; returns the byte count. */
-static size_t utf8_encode(uint32_t cp, char out[4])
+size_t rt_utf8_encode(uint32_t cp, char out[4])
 {
     if (cp < 0x80) {
         out[0] = (char)cp;
@@ -1158,7 +1157,7 @@ static layout make_layout(const rt_fmt_spec *spec, char default_align,
 {
     layout lay;
     uint32_t fill = spec->fill_given ? spec->fill : spec->zero ? '0' : ' ';
-    lay.fill_len = utf8_encode(fill, lay.fill);
+    lay.fill_len = rt_utf8_encode(fill, lay.fill);
     if (spec->align)
         lay.align = spec->align;
     else if (spec->zero && default_align == '>')
@@ -1461,7 +1460,7 @@ int rt_fmt_int(int64_t v, const rt_fmt_spec *spec, rt_strbuf *out, char *err,
                         "%%c arg not in range(0x110000)");
         /* The character is "rest": copied, never grouped. */
         np.rest = ch;
-        np.rest_bytes = utf8_encode((uint32_t)v, ch);
+        np.rest_bytes = rt_utf8_encode((uint32_t)v, ch);
         np.rest_chars = 1;
     } else {
         unsigned base = 10;

@@ -97,6 +97,10 @@ void rt_strbuf_deinit(rt_strbuf *b);
 /* Forgets the contents but keeps the allocation. */
 void rt_strbuf_clear(rt_strbuf *b);
 
+/* Encodes the code point cp (at most U+10FFFF) as UTF-8 into out; returns
+ * the byte count, 1 to 4. */
+size_t rt_utf8_encode(uint32_t cp, char out[4]);
+
 /* Makes room for `extra` more bytes (plus the NUL). RT_ENOMEM leaves the
  * buffer unchanged. */
 int rt_strbuf_reserve(rt_strbuf *b, size_t extra);

@@ -744,6 +744,19 @@ static Value coro_drive(VM *vm, Value coro, rt_resume how, Value in)
     return VAL_ERR;
 }
 
+/* What throw() and athrow() throw in: the exception, or an instance of the
+ * exception class (a new reference). */
+static Value throw_operand(VM *vm, Value v)
+{
+    if (!is_instance(vm, v, vm->c.BaseException) &&
+        !(IS_LAYOUT(v, CLASS) &&
+          class_is_subclass((Class *)AS_OBJ(v), vm->c.BaseException)))
+        return vm_raise_new(vm, vm->c.TypeError,
+                            "exceptions must be classes or instances deriving "
+                            "from BaseException, not %s", type_name(vm, v));
+    return exc_from_raise_operand(vm, v);
+}
+
 static bool is_coro(Value v)
 {
     return IS_LAYOUT(v, CORO) || IS_LAYOUT(v, NCORO);
@@ -776,20 +789,9 @@ static Value m_coro_throw(VM *vm, Value *args, int nargs, Tuple *kw)
     if (!is_coro(a[0]))
         return vm_raise_new(vm, vm->c.TypeError,
                             "descriptor 'throw' requires a coroutine");
-    Value exc = a[1];
-    if (IS_LAYOUT(exc, CLASS) &&
-        class_is_subclass((Class *)AS_OBJ(exc), vm->c.BaseException)) {
-        exc = vm_call(vm, exc, NULL, 0, NULL);
-        if (IS_ERR(exc))
-            return VAL_ERR;
-    } else if (!is_instance(vm, exc, vm->c.BaseException)) {
-        return vm_raise_new(vm, vm->c.TypeError,
-                            "exceptions must be classes or instances deriving "
-                            "from BaseException, not %s",
-                            type_name(vm, exc));
-    } else {
-        incref(exc);
-    }
+    Value exc = throw_operand(vm, a[1]);
+    if (IS_ERR(exc))
+        return VAL_ERR;
     Value r = coro_drive(vm, a[0], RT_RESUME_THROW, exc);
     decref(exc);
     return r;
@@ -893,11 +895,7 @@ int vm_gen_next(VM *vm, Coro *c, Value *out)
 {
     if (c->state == CORO_DONE)
         return 0;
-    if (c->state == CORO_RUNNING) {
-        vm_raise_new(vm, vm->c.ValueError, "generator already executing");
-        return -1;
-    }
-    Value r = coro_drive(vm, val_obj(c), RT_RESUME_SEND, VAL_NONE);
+    Value r = vm_gen_send(vm, c, VAL_NONE);
     if (!IS_ERR(r)) {
         *out = r;
         return 1;
@@ -990,21 +988,10 @@ static Value m_agen_athrow(VM *vm, Value *args, int nargs, Tuple *kw)
     Value a[4];
     if (args_parse(vm, "athrow", args, nargs, kw, "self,typ|val,tb", a) < 0)
         return VAL_ERR;
-    Value exc = a[1];
-    if (!IS_ERR(a[2]) && !IS_NONE(a[2]))
-        exc = a[2];
-    if (IS_LAYOUT(exc, CLASS) &&
-        class_is_subclass((Class *)AS_OBJ(exc), vm->c.BaseException)) {
-        exc = vm_call(vm, exc, NULL, 0, NULL);
-        if (IS_ERR(exc))
-            return VAL_ERR;
-    } else if (!is_instance(vm, exc, vm->c.BaseException)) {
-        return vm_raise_new(vm, vm->c.TypeError,
-                            "exceptions must be classes or instances deriving "
-                            "from BaseException, not %s", type_name(vm, exc));
-    } else {
-        incref(exc);
-    }
+    Value exc = throw_operand(vm, !IS_ERR(a[2]) && !IS_NONE(a[2]) ? a[2]
+                                                                  : a[1]);
+    if (IS_ERR(exc))
+        return VAL_ERR;
     static const NCoroKind kind = {"athrow", athrow_step};
     NCoro *nc = ncoro_new(vm, &kind);
     if (!nc) {
